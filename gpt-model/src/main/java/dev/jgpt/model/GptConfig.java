@@ -1,0 +1,348 @@
+package dev.jgpt.model;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The shape of a GPT-2-style model: the book's {@code GPT_CONFIG_124M} dictionary as an
+ * immutable, validated record.
+ *
+ * <p>The presets follow the book's {@code GPTModel}: no query/key/value bias and an output head
+ * that is <em>not</em> tied to the token embedding, which is why GPT-2 124M reports 163,009,536
+ * parameters. OpenAI's released checkpoints use a qkv bias and a tied head; {@link
+ * #fromHuggingFace(JsonObject)} reads those settings from a HuggingFace {@code config.json}.
+ *
+ * @param vocabSize number of token ids (50,257 for GPT-2)
+ * @param contextLength the longest sequence the position embedding covers
+ * @param embedDim width of the residual stream, {@code C}
+ * @param numHeads attention heads per layer; must divide {@code embedDim}
+ * @param numLayers number of transformer blocks
+ * @param dropRate dropout after embeddings, on attention weights and on each residual branch
+ * @param qkvBias whether the query/key/value projection has a bias
+ * @param tieEmbeddings whether the output head reuses the token-embedding matrix
+ * @param layerNormEps epsilon of every layer norm
+ */
+public record GptConfig(
+        int vocabSize,
+        int contextLength,
+        int embedDim,
+        int numHeads,
+        int numLayers,
+        float dropRate,
+        boolean qkvBias,
+        boolean tieEmbeddings,
+        float layerNormEps) {
+
+    /** GPT-2's vocabulary size. */
+    public static final int GPT2_VOCAB_SIZE = 50257;
+
+    /** The names {@link #preset(String)} accepts, in size order. */
+    public static final List<String> PRESET_NAMES = List.of("tiny", "124M", "355M", "774M", "1558M");
+
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+
+    /** Validates every field; the message names the field and its value. */
+    public GptConfig {
+        requirePositive("vocabSize", vocabSize);
+        requirePositive("contextLength", contextLength);
+        requirePositive("embedDim", embedDim);
+        requirePositive("numHeads", numHeads);
+        requirePositive("numLayers", numLayers);
+        if (embedDim % numHeads != 0) {
+            throw new IllegalArgumentException(
+                    String.format(
+                            Locale.ROOT,
+                            "GptConfig.embedDim (%d) must be divisible by numHeads (%d)",
+                            embedDim,
+                            numHeads));
+        }
+        if (!(dropRate >= 0f && dropRate < 1f)) {
+            throw new IllegalArgumentException(
+                    "GptConfig.dropRate must be in [0, 1), got " + dropRate);
+        }
+        if (!(layerNormEps > 0f) || Float.isInfinite(layerNormEps)) {
+            throw new IllegalArgumentException(
+                    "GptConfig.layerNormEps must be a positive number, got " + layerNormEps);
+        }
+    }
+
+    private static void requirePositive(String field, int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(
+                    "GptConfig." + field + " must be positive, got " + value);
+        }
+    }
+
+    /** The book's GPT-2 124M configuration (768 wide, 12 heads, 12 layers). */
+    public static GptConfig gpt2Small() {
+        return new GptConfig(GPT2_VOCAB_SIZE, 1024, 768, 12, 12, 0.1f, false, false, 1e-5f);
+    }
+
+    /** GPT-2 355M ("medium"): 1024 wide, 16 heads, 24 layers. */
+    public static GptConfig gpt2Medium() {
+        return new GptConfig(GPT2_VOCAB_SIZE, 1024, 1024, 16, 24, 0.1f, false, false, 1e-5f);
+    }
+
+    /** GPT-2 774M ("large"): 1280 wide, 20 heads, 36 layers. */
+    public static GptConfig gpt2Large() {
+        return new GptConfig(GPT2_VOCAB_SIZE, 1024, 1280, 20, 36, 0.1f, false, false, 1e-5f);
+    }
+
+    /** GPT-2 1558M ("xl"): 1600 wide, 25 heads, 48 layers. */
+    public static GptConfig gpt2Xl() {
+        return new GptConfig(GPT2_VOCAB_SIZE, 1024, 1600, 25, 48, 0.1f, false, false, 1e-5f);
+    }
+
+    /** A model small enough for unit tests: GPT-2's vocabulary, 64 positions, 2 layers of 32. */
+    public static GptConfig tiny() {
+        return new GptConfig(GPT2_VOCAB_SIZE, 64, 32, 4, 2, 0.0f, true, true, 1e-5f);
+    }
+
+    /**
+     * A preset by name: {@code tiny}, {@code 124M}, {@code 355M}, {@code 774M}, {@code 1558M}, or
+     * the HuggingFace names {@code gpt2}, {@code gpt2-medium}, {@code gpt2-large}, {@code gpt2-xl}.
+     *
+     * @throws IllegalArgumentException for an unknown name, listing the known ones
+     */
+    public static GptConfig preset(String name) {
+        switch (name.toLowerCase(Locale.ROOT)) {
+            case "tiny":
+                return tiny();
+            case "124m":
+            case "gpt2":
+            case "gpt2-small":
+                return gpt2Small();
+            case "355m":
+            case "gpt2-medium":
+                return gpt2Medium();
+            case "774m":
+            case "gpt2-large":
+                return gpt2Large();
+            case "1558m":
+            case "gpt2-xl":
+                return gpt2Xl();
+            default:
+                throw new IllegalArgumentException(
+                        "Unknown model preset '"
+                                + name
+                                + "'; known presets: "
+                                + String.join(", ", PRESET_NAMES)
+                                + " (or gpt2, gpt2-medium, gpt2-large, gpt2-xl)");
+        }
+    }
+
+    /** The head dimension {@code C / H}. */
+    public int headDim() {
+        return embedDim / numHeads;
+    }
+
+    /** A copy with another context length. */
+    public GptConfig withContextLength(int length) {
+        return new GptConfig(
+                vocabSize, length, embedDim, numHeads, numLayers, dropRate, qkvBias,
+                tieEmbeddings, layerNormEps);
+    }
+
+    /** A copy with another dropout rate (0 for inference-only use). */
+    public GptConfig withDropRate(float rate) {
+        return new GptConfig(
+                vocabSize, contextLength, embedDim, numHeads, numLayers, rate, qkvBias,
+                tieEmbeddings, layerNormEps);
+    }
+
+    /** A copy with or without the query/key/value bias. */
+    public GptConfig withQkvBias(boolean bias) {
+        return new GptConfig(
+                vocabSize, contextLength, embedDim, numHeads, numLayers, dropRate, bias,
+                tieEmbeddings, layerNormEps);
+    }
+
+    /** A copy whose output head is (or is not) tied to the token embedding. */
+    public GptConfig withTiedEmbeddings(boolean tied) {
+        return new GptConfig(
+                vocabSize, contextLength, embedDim, numHeads, numLayers, dropRate, qkvBias,
+                tied, layerNormEps);
+    }
+
+    /**
+     * The number of parameters this configuration has, counted from the formula (no arrays are
+     * allocated). {@code GptModel#parameterCount()} counts the same thing from the built blocks.
+     */
+    public long parameterCount() {
+        long c = embedDim;
+        long perLayer =
+                2 * (2 * c) // ln_1, ln_2
+                        + c * 3 * c + (qkvBias ? 3 * c : 0) // c_attn
+                        + c * c + c // attn.c_proj
+                        + c * 4 * c + 4 * c // mlp.c_fc
+                        + 4 * c * c + c; // mlp.c_proj
+        long embeddings = (long) vocabSize * c + (long) contextLength * c;
+        long head = tieEmbeddings ? 0 : (long) vocabSize * c;
+        return embeddings + numLayers * perLayer + 2 * c + head;
+    }
+
+    /** Bytes the parameters take in fp32. */
+    public long fp32Bytes() {
+        return parameterCount() * Float.BYTES;
+    }
+
+    /** This configuration in the project's own JSON form (the book's key names). */
+    public String toJson() {
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put("format", "jgpt");
+        map.put("vocab_size", vocabSize);
+        map.put("context_length", contextLength);
+        map.put("emb_dim", embedDim);
+        map.put("n_heads", numHeads);
+        map.put("n_layers", numLayers);
+        map.put("drop_rate", dropRate);
+        map.put("qkv_bias", qkvBias);
+        map.put("tie_embeddings", tieEmbeddings);
+        map.put("layer_norm_eps", layerNormEps);
+        return GSON.toJson(map);
+    }
+
+    /**
+     * Reads either the project's own JSON ({@link #toJson()}) or a HuggingFace GPT-2 {@code
+     * config.json}, whichever the text is.
+     *
+     * @throws IllegalArgumentException if the text is not JSON or lacks a required field
+     */
+    public static GptConfig fromJson(String json) {
+        JsonObject obj;
+        try {
+            JsonElement element = JsonParser.parseString(json);
+            if (!element.isJsonObject()) {
+                throw new IllegalArgumentException("Model config is not a JSON object");
+            }
+            obj = element.getAsJsonObject();
+        } catch (JsonParseException e) {
+            throw new IllegalArgumentException("Model config is not valid JSON: " + e.getMessage(), e);
+        }
+        if (obj.has("n_embd") || obj.has("model_type")) {
+            return fromHuggingFace(obj);
+        }
+        return new GptConfig(
+                intField(obj, "vocab_size"),
+                intField(obj, "context_length"),
+                intField(obj, "emb_dim"),
+                intField(obj, "n_heads"),
+                intField(obj, "n_layers"),
+                floatField(obj, "drop_rate", 0.1f),
+                boolField(obj, "qkv_bias", false),
+                boolField(obj, "tie_embeddings", false),
+                floatField(obj, "layer_norm_eps", 1e-5f));
+    }
+
+    /**
+     * Reads a HuggingFace {@code GPT2Config} ({@code n_embd}, {@code n_layer}, {@code n_head},
+     * {@code n_positions}, ...). GPT-2 checkpoints always have a qkv bias; the head is tied unless
+     * {@code tie_word_embeddings} is false. The residual dropout ({@code resid_pdrop}) is used for
+     * every dropout site.
+     *
+     * @throws IllegalArgumentException for a model type or activation this model cannot run
+     */
+    public static GptConfig fromHuggingFace(JsonObject obj) {
+        String type = stringField(obj, "model_type", "gpt2");
+        if (!"gpt2".equals(type)) {
+            throw new IllegalArgumentException(
+                    "config.json: model_type '" + type + "' is not supported (expected 'gpt2')");
+        }
+        String activation = stringField(obj, "activation_function", "gelu_new");
+        if (!List.of("gelu_new", "gelu_pytorch_tanh", "gelu_fast").contains(activation)) {
+            throw new IllegalArgumentException(
+                    "config.json: activation_function '"
+                            + activation
+                            + "' is not supported (GPT-2 uses the tanh GELU, 'gelu_new')");
+        }
+        int embed = intField(obj, "n_embd");
+        if (obj.has("n_inner") && !obj.get("n_inner").isJsonNull()
+                && obj.get("n_inner").getAsInt() != 4 * embed) {
+            throw new IllegalArgumentException(
+                    "config.json: n_inner "
+                            + obj.get("n_inner").getAsInt()
+                            + " is not supported (the feed-forward width is 4 * n_embd = "
+                            + 4 * embed
+                            + ")");
+        }
+        return new GptConfig(
+                intField(obj, "vocab_size"),
+                intField(obj, "n_positions"),
+                embed,
+                intField(obj, "n_head"),
+                intField(obj, "n_layer"),
+                floatField(obj, "resid_pdrop", 0.1f),
+                true,
+                boolField(obj, "tie_word_embeddings", true),
+                floatField(obj, "layer_norm_epsilon", 1e-5f));
+    }
+
+    private static int intField(JsonObject obj, String name) {
+        JsonElement e = obj.get(name);
+        if (e == null || e.isJsonNull()) {
+            throw new IllegalArgumentException("Model config is missing the field '" + name + "'");
+        }
+        try {
+            return e.getAsInt();
+        } catch (RuntimeException ex) {
+            throw new IllegalArgumentException(
+                    "Model config field '" + name + "' is not an integer: " + e, ex);
+        }
+    }
+
+    private static float floatField(JsonObject obj, String name, float fallback) {
+        JsonElement e = obj.get(name);
+        if (e == null || e.isJsonNull()) {
+            return fallback;
+        }
+        try {
+            return e.getAsFloat();
+        } catch (RuntimeException ex) {
+            throw new IllegalArgumentException(
+                    "Model config field '" + name + "' is not a number: " + e, ex);
+        }
+    }
+
+    private static boolean boolField(JsonObject obj, String name, boolean fallback) {
+        JsonElement e = obj.get(name);
+        if (e == null || e.isJsonNull()) {
+            return fallback;
+        }
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
+            throw new IllegalArgumentException(
+                    "Model config field '" + name + "' is not a boolean: " + e);
+        }
+        return e.getAsBoolean();
+    }
+
+    private static String stringField(JsonObject obj, String name, String fallback) {
+        JsonElement e = obj.get(name);
+        return e == null || e.isJsonNull() ? fallback : e.getAsString();
+    }
+
+    /** A one-line summary: widths, heads, layers and the parameter count. */
+    @Override
+    public String toString() {
+        return String.format(
+                Locale.ROOT,
+                "GptConfig[vocab=%d, context=%d, emb=%d, heads=%d, layers=%d, dropout=%.2f,"
+                        + " qkvBias=%b, tied=%b, eps=%.0e]",
+                vocabSize,
+                contextLength,
+                embedDim,
+                numHeads,
+                numLayers,
+                dropRate,
+                qkvBias,
+                tieEmbeddings,
+                layerNormEps);
+    }
+}

@@ -1,0 +1,115 @@
+package dev.jgpt.model.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * Causal multi-head self-attention, the efficient form: one fused query/key/value projection,
+ * all heads in one batched matmul, a causal mask, softmax, attention dropout and an output
+ * projection.
+ *
+ * <p>Shapes: input and output {@code (B, T, C)}; {@code c_attn} is {@code (3C, C)} producing
+ * {@code [q | k | v]}, {@code c_proj} is {@code (C, C)}; inside, queries, keys and values are
+ * {@code (B, H, T, D)} with {@code D = C / H}, and the attention weights {@code (B, H, T, T)}.
+ */
+public final class CausalSelfAttention extends AbstractBlock {
+
+    private final int embedDim;
+    private final int numHeads;
+    private final float attnDrop;
+    private final Linear cAttn;
+    private final Linear cProj;
+
+    /**
+     * @param embedDim the width {@code C}
+     * @param numHeads heads {@code H}; must divide {@code C}
+     * @param qkvBias whether the fused qkv projection has a bias
+     * @param attnDrop dropout on the attention weights while training
+     * @param projStd initialisation std of the output projection
+     */
+    public CausalSelfAttention(
+            int embedDim, int numHeads, boolean qkvBias, float attnDrop, float projStd) {
+        if (embedDim % numHeads != 0) {
+            throw new IllegalArgumentException(
+                    "embedDim " + embedDim + " is not divisible by numHeads " + numHeads);
+        }
+        this.embedDim = embedDim;
+        this.numHeads = numHeads;
+        this.attnDrop = attnDrop;
+        cAttn = addChildBlock("c_attn", new Linear(embedDim, 3 * embedDim, qkvBias, 0.02f));
+        cProj = addChildBlock("c_proj", new Linear(embedDim, embedDim, true, projStd));
+    }
+
+    /** The fused query/key/value projection {@code C -> 3C}. */
+    public Linear cAttn() {
+        return cAttn;
+    }
+
+    /** The output projection {@code C -> C}. */
+    public Linear cProj() {
+        return cProj;
+    }
+
+    /** {@code (B, T, C) -> (B, T, C)}. */
+    public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
+        long b = x.getShape().get(0);
+        long t = x.getShape().get(1);
+        NDList qkv = cAttn.forward(ps, x, training).split(3, 2);
+        NDArray q = heads(qkv.get(0), b, t);
+        NDArray k = heads(qkv.get(1), b, t);
+        NDArray v = heads(qkv.get(2), b, t);
+        NDArray context = attend(q, k, v, 0, training);
+        return cProj.forward(ps, mergeHeads(context, b, t), training);
+    }
+
+    /**
+     * Scaled dot-product attention with the causal mask.
+     *
+     * @param q queries {@code (B, H, Tq, D)} at absolute positions {@code offset ..}
+     * @param k keys {@code (B, H, Tk, D)} at positions {@code 0 .. Tk-1}
+     * @param v values {@code (B, H, Tk, D)}
+     * @return {@code (B, H, Tq, D)}
+     */
+    NDArray attend(NDArray q, NDArray k, NDArray v, int offset, boolean training) {
+        int tq = (int) q.getShape().get(2);
+        int tk = (int) k.getShape().get(2);
+        float scale = (float) (1.0 / Math.sqrt(embedDim / (double) numHeads));
+        NDArray scores = q.mul(scale).matMul(k.transpose(0, 1, 3, 2)); // (B, H, Tq, Tk)
+        scores = scores.add(CausalMask.additive(q.getManager(), tq, tk, offset));
+        NDArray weights = Dropouts.apply(scores.softmax(3), attnDrop, training);
+        return weights.matMul(v);
+    }
+
+    /** {@code (B, T, C) -> (B, H, T, D)}. */
+    private NDArray heads(NDArray x, long b, long t) {
+        return x.reshape(b, t, numHeads, embedDim / numHeads).transpose(0, 2, 1, 3);
+    }
+
+    /** {@code (B, H, T, D) -> (B, T, C)}. */
+    private NDArray mergeHeads(NDArray x, long b, long t) {
+        return x.transpose(0, 2, 1, 3).reshape(b, t, embedDim);
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0]};
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {
+        cAttn.initialize(manager, dataType, shapes[0]);
+        cProj.initialize(manager, dataType, shapes[0]);
+    }
+}

@@ -1,0 +1,17 @@
+package dev.jgpt.model.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.norm.Dropout;
+
+/** Dropout as a function, skipped outright at inference or at rate 0. */
+final class Dropouts {
+
+    private Dropouts() {}
+
+    static NDArray apply(NDArray x, float rate, boolean training) {
+        if (!training || rate == 0f) {
+            return x;
+        }
+        return Dropout.dropout(x, rate, true).singletonOrThrow();
+    }
+}

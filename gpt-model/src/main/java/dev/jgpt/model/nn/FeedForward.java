@@ -1,0 +1,63 @@
+package dev.jgpt.model.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * The position-wise feed-forward network: expand 4x, tanh-GELU, project back.
+ *
+ * <p>Shapes: input and output {@code (B, T, C)}; {@code c_fc} is {@code (4C, C)}, {@code c_proj}
+ * is {@code (C, 4C)} (names as in GPT-2's {@code mlp}).
+ */
+public final class FeedForward extends AbstractBlock {
+
+    private final Linear cFc;
+    private final Linear cProj;
+
+    /**
+     * @param embedDim the width {@code C}
+     * @param projStd initialisation std of the output projection (GPT-2 scales it by depth)
+     */
+    public FeedForward(int embedDim, float projStd) {
+        cFc = addChildBlock("c_fc", new Linear(embedDim, 4 * embedDim, true, 0.02f));
+        cProj = addChildBlock("c_proj", new Linear(4 * embedDim, embedDim, true, projStd));
+    }
+
+    /** The expanding projection {@code C -> 4C}. */
+    public Linear cFc() {
+        return cFc;
+    }
+
+    /** The contracting projection {@code 4C -> C}. */
+    public Linear cProj() {
+        return cProj;
+    }
+
+    /** {@code (B, T, C) -> (B, T, C)}. */
+    public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
+        return cProj.forward(ps, Gelu.gelu(cFc.forward(ps, x, training)), training);
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0]};
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {
+        cFc.initialize(manager, dataType, shapes[0]);
+        cProj.initialize(manager, dataType, cFc.getOutputShapes(shapes)[0]);
+    }
+}

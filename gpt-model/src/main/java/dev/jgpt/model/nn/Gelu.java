@@ -1,0 +1,44 @@
+package dev.jgpt.model.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * GELU with GPT-2's tanh approximation: {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}.
+ * (DJL's {@code Activation.gelu} is the exact erf form, which differs by up to ~1e-3.)
+ *
+ * <p>Shapes: any; output has the input's shape.
+ */
+public final class Gelu extends AbstractBlock {
+
+    private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
+
+    /**
+     * Applies the activation element-wise. No in-place ops: autograd needs the intermediate
+     * {@code tanh} output for the backward pass.
+     */
+    public static NDArray gelu(NDArray x) {
+        NDArray inner = x.pow(3).mul(0.044715f).add(x).mul(SQRT_2_OVER_PI);
+        return inner.tanh().add(1f).mul(x).mul(0.5f);
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        return new NDList(gelu(inputs.singletonOrThrow()));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0]};
+    }
+
+    @Override
+    public String toString() {
+        return "Gelu(tanh)";
+    }
+}

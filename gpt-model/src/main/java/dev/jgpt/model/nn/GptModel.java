@@ -1,0 +1,209 @@
+package dev.jgpt.model.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import ai.djl.util.PairList;
+import dev.jgpt.model.GptConfig;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The GPT-2 language model: token + position embeddings, dropout, {@code numLayers} transformer
+ * blocks, a final layer norm and the output head (its own {@code (V, C)} matrix, or the token
+ * embedding when tied).
+ *
+ * <p>Shapes: input ids {@code (B, T)} with {@code T <= contextLength}; output logits {@code (B,
+ * T, V)}. Children are named as in GPT-2: {@code wte}, {@code wpe}, {@code h.0} .. {@code h.N-1},
+ * {@code ln_f}, {@code lm_head}; {@link #gpt2Parameters()} gives every parameter under its
+ * checkpoint name.
+ */
+public final class GptModel extends AbstractBlock {
+
+    private final GptConfig config;
+    private final Embedding wte;
+    private final Embedding wpe;
+    private final List<TransformerBlock> blocks;
+    private final LayerNorm lnF;
+    private final Linear lmHead;
+
+    /** Builds the blocks for {@code config}; no array is allocated until {@code initialize}. */
+    public GptModel(GptConfig config) {
+        this.config = config;
+        int c = config.embedDim();
+        wte = addChildBlock("wte", new Embedding(config.vocabSize(), c));
+        wpe = addChildBlock("wpe", new Embedding(config.contextLength(), c));
+        List<TransformerBlock> list = new ArrayList<>(config.numLayers());
+        for (int i = 0; i < config.numLayers(); i++) {
+            list.add(addChildBlock("h." + i, new TransformerBlock(config)));
+        }
+        blocks = Collections.unmodifiableList(list);
+        lnF = addChildBlock("ln_f", new LayerNorm(c, config.layerNormEps()));
+        lmHead =
+                config.tieEmbeddings()
+                        ? null
+                        : addChildBlock("lm_head", new Linear(c, config.vocabSize(), false, 0.02f));
+    }
+
+    /** The configuration this model was built from. */
+    public GptConfig config() {
+        return config;
+    }
+
+    /** The token embedding {@code (V, C)}. */
+    public Embedding wte() {
+        return wte;
+    }
+
+    /** The position embedding {@code (contextLength, C)}. */
+    public Embedding wpe() {
+        return wpe;
+    }
+
+    /** The transformer blocks, {@code h.0} first. */
+    public List<TransformerBlock> blocks() {
+        return blocks;
+    }
+
+    /** The final layer norm. */
+    public LayerNorm lnF() {
+        return lnF;
+    }
+
+    /** The untied output head {@code (V, C)}, or {@code null} when tied to {@link #wte()}. */
+    public Linear lmHead() {
+        return lmHead;
+    }
+
+    /** Initialises every parameter (normal 0.02 weights, GPT-2 style) on {@code manager}. */
+    public void initialize(NDManager manager) {
+        initialize(manager, DataType.FLOAT32, new Shape(1, config.contextLength()));
+    }
+
+    /**
+     * The logits for {@code ids}.
+     *
+     * @param ids token ids {@code (B, T)}, {@code T <= contextLength}
+     * @return logits {@code (B, T, V)}
+     */
+    public NDArray forward(ParameterStore ps, NDArray ids, boolean training) {
+        return head(ps, hidden(ps, ids, training), training);
+    }
+
+    /**
+     * The final-norm hidden states, before the output head.
+     *
+     * @param ids token ids {@code (B, T)}
+     * @return {@code (B, T, C)}
+     */
+    public NDArray hidden(ParameterStore ps, NDArray ids, boolean training) {
+        Shape shape = ids.getShape();
+        if (shape.dimension() != 2) {
+            throw new IllegalArgumentException("Expected token ids of shape (B, T), got " + shape);
+        }
+        int t = (int) shape.get(1);
+        if (t > config.contextLength()) {
+            throw new IllegalArgumentException(
+                    "Sequence length "
+                            + t
+                            + " exceeds the model's context length "
+                            + config.contextLength());
+        }
+        NDArray positions = ids.getManager().arange(t);
+        NDArray x = wte.forward(ps, ids, training).add(wpe.forward(ps, positions, training));
+        x = Dropouts.apply(x, config.dropRate(), training);
+        for (TransformerBlock block : blocks) {
+            x = block.forward(ps, x, training);
+        }
+        return lnF.forward(ps, x, training);
+    }
+
+    /** Projects hidden states {@code (B, T, C)} to logits {@code (B, T, V)}. */
+    public NDArray head(ParameterStore ps, NDArray hidden, boolean training) {
+        if (lmHead != null) {
+            return lmHead.forward(ps, hidden, training);
+        }
+        NDArray w = ps.getValue(wte.weight(), hidden.getDevice(), training);
+        return ai.djl.nn.core.Linear.linear(hidden, w).singletonOrThrow();
+    }
+
+    /**
+     * Every parameter under its HuggingFace GPT-2 name ({@code wte.weight}, {@code
+     * h.0.attn.c_attn.weight}, ..., {@code ln_f.bias}, and {@code lm_head.weight} when untied), in
+     * model order.
+     */
+    public Map<String, Parameter> gpt2Parameters() {
+        Map<String, Parameter> map = new LinkedHashMap<>();
+        map.put("wte.weight", wte.weight());
+        map.put("wpe.weight", wpe.weight());
+        for (int i = 0; i < blocks.size(); i++) {
+            TransformerBlock b = blocks.get(i);
+            String p = "h." + i + ".";
+            map.put(p + "ln_1.weight", b.ln1().weight());
+            map.put(p + "ln_1.bias", b.ln1().bias());
+            putLinear(map, p + "attn.c_attn", b.attn().cAttn());
+            putLinear(map, p + "attn.c_proj", b.attn().cProj());
+            map.put(p + "ln_2.weight", b.ln2().weight());
+            map.put(p + "ln_2.bias", b.ln2().bias());
+            putLinear(map, p + "mlp.c_fc", b.mlp().cFc());
+            putLinear(map, p + "mlp.c_proj", b.mlp().cProj());
+        }
+        map.put("ln_f.weight", lnF.weight());
+        map.put("ln_f.bias", lnF.bias());
+        if (lmHead != null) {
+            map.put("lm_head.weight", lmHead.weight());
+        }
+        return map;
+    }
+
+    private static void putLinear(Map<String, Parameter> map, String name, Linear linear) {
+        map.put(name + ".weight", linear.weight());
+        if (linear.bias() != null) {
+            map.put(name + ".bias", linear.bias());
+        }
+    }
+
+    /** Parameters counted from the built blocks' shapes; nothing needs to be allocated. */
+    public long parameterCount() {
+        long total = 0;
+        for (Pair<String, Parameter> p : getParameters()) {
+            total += p.getValue().getShape().size();
+        }
+        return total;
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0].add(config.vocabSize())};
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {
+        Shape ids = shapes[0];
+        Shape hidden = ids.add(config.embedDim());
+        wte.initialize(manager, dataType, ids);
+        wpe.initialize(manager, dataType, new Shape(ids.get(1)));
+        for (TransformerBlock block : blocks) {
+            block.initialize(manager, dataType, hidden);
+        }
+        lnF.initialize(manager, dataType, hidden);
+        if (lmHead != null) {
+            lmHead.initialize(manager, dataType, hidden);
+        }
+    }
+}
