@@ -1,0 +1,126 @@
+package dev.jgpt.model;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.ParameterStore;
+import dev.jgpt.model.io.CheckpointException;
+import dev.jgpt.model.io.Gpt2Checkpoint;
+import dev.jgpt.model.io.JgptCheckpoint;
+import dev.jgpt.model.nn.GptModel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A GPT ready to run: the DJL {@link Model} that owns the weights, its {@link GptModel} block and
+ * config. Create one with random weights, or load a HuggingFace GPT-2 folder or the project's own
+ * checkpoint; close it to free the weights.
+ */
+public final class LanguageModel implements AutoCloseable {
+
+    private final Model model;
+    private final GptModel block;
+    private final ParameterStore inferenceStore;
+
+    /**
+     * Wraps a DJL model whose block is an initialised {@link GptModel}. Loaders use this; most
+     * callers want {@link #create} or {@link #load}.
+     */
+    public LanguageModel(Model model) {
+        if (!(model.getBlock() instanceof GptModel)) {
+            throw new IllegalArgumentException("The model's block is not a GptModel");
+        }
+        this.model = model;
+        this.block = (GptModel) model.getBlock();
+        this.inferenceStore = new ParameterStore(model.getNDManager(), false);
+    }
+
+    /**
+     * A model with GPT-2's random initialisation (normal, std 0.02).
+     *
+     * @param seed seeds the engine's generator, so the same seed gives the same weights
+     */
+    public static LanguageModel create(GptConfig config, Device device, int seed) {
+        Model model = Model.newInstance("jgpt", device);
+        try {
+            GptModel gpt = new GptModel(config);
+            model.setBlock(gpt);
+            model.getNDManager().getEngine().setRandomSeed(seed);
+            gpt.initialize(model.getNDManager());
+            return new LanguageModel(model);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Loads a HuggingFace GPT-2 folder ({@code config.json} + {@code model.safetensors}) or the
+     * project's own checkpoint folder ({@code config.json} + {@code jgpt-NNNN.params}).
+     *
+     * @throws CheckpointException naming the problem if neither loads
+     */
+    public static LanguageModel load(Path dir, Device device) {
+        if (!Files.isDirectory(dir)) {
+            throw new CheckpointException("Model folder not found: " + dir);
+        }
+        if (Files.exists(dir.resolve(Gpt2Checkpoint.WEIGHTS_FILE))) {
+            return Gpt2Checkpoint.load(dir, device);
+        }
+        if (JgptCheckpoint.isCheckpoint(dir)) {
+            return JgptCheckpoint.load(dir, device);
+        }
+        throw new CheckpointException(
+                "No model found in "
+                        + dir
+                        + ": expected a HuggingFace GPT-2 folder (config.json + model.safetensors)"
+                        + " or a jgpt checkpoint (config.json + jgpt-NNNN.params)");
+    }
+
+    /** {@link #load(Path, Device)} onto the engine's default device (a GPU when it has one). */
+    public static LanguageModel load(Path dir) {
+        return load(dir, Engine.getInstance().defaultDevice());
+    }
+
+    /** Saves this model as a jgpt checkpoint in {@code dir} (written atomically). */
+    public void save(Path dir) {
+        JgptCheckpoint.save(this, dir);
+    }
+
+    /** The configuration. */
+    public GptConfig config() {
+        return block.config();
+    }
+
+    /** The GPT block. */
+    public GptModel block() {
+        return block;
+    }
+
+    /** The DJL model that owns the weights. */
+    public Model model() {
+        return model;
+    }
+
+    /** The manager the weights live on. */
+    public NDManager manager() {
+        return model.getNDManager();
+    }
+
+    /**
+     * Logits in inference mode (no dropout, no gradient graph is needed).
+     *
+     * @param ids token ids {@code (B, T)} on this model's device
+     * @return logits {@code (B, T, V)}, attached to {@code ids}' manager
+     */
+    public NDArray logits(NDArray ids) {
+        return block.forward(inferenceStore, ids, false);
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}

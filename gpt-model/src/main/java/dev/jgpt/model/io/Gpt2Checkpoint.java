@@ -1,0 +1,219 @@
+package dev.jgpt.model.io;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.initializer.Initializer;
+import dev.jgpt.model.GptConfig;
+import dev.jgpt.model.LanguageModel;
+import dev.jgpt.model.nn.GptModel;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * HuggingFace GPT-2 checkpoints: a folder with {@code config.json} and {@code model.safetensors},
+ * as published at {@code huggingface.co/openai-community/gpt2} (and -medium, -large, -xl).
+ *
+ * <p>Loading accepts F32, F16 and BF16 tensors (converted to F32 before they reach the engine),
+ * names with or without the {@code transformer.} prefix, with or without {@code lm_head.weight}
+ * (ignored when the head is tied), and skips the old causal-mask buffers {@code *.attn.bias} /
+ * {@code *.attn.masked_bias}. GPT-2's Conv1D weights are stored {@code (in, out)} and transposed to
+ * the {@code (out, in)} of {@link dev.jgpt.model.nn.Linear}.
+ *
+ * <p>Every tensor's presence and shape is checked before the model is built, so a bad file fails
+ * with one {@link CheckpointException} and never yields a half-loaded model.
+ */
+public final class Gpt2Checkpoint {
+
+    /** The weights file in a HuggingFace folder. */
+    public static final String WEIGHTS_FILE = "model.safetensors";
+
+    /** The config file in a HuggingFace folder. */
+    public static final String CONFIG_FILE = "config.json";
+
+    private static final String PREFIX = "transformer.";
+
+    private Gpt2Checkpoint() {}
+
+    /**
+     * Loads {@code dir} onto {@code device}.
+     *
+     * @throws CheckpointException naming the file or tensor at fault
+     */
+    public static LanguageModel load(Path dir, Device device) {
+        GptConfig config = readConfig(dir.resolve(CONFIG_FILE));
+        try (SafeTensors st = SafeTensors.open(dir.resolve(WEIGHTS_FILE))) {
+            GptModel gpt = new GptModel(config);
+            Map<String, String> sources = matchTensors(st, gpt, config);
+            Model model = Model.newInstance("gpt2", device);
+            try {
+                model.setBlock(gpt);
+                // Every value is overwritten below: skip the cost of a random init.
+                gpt.setInitializer(Initializer.ZEROS, p -> true);
+                gpt.initialize(model.getNDManager());
+                for (Map.Entry<String, Parameter> e : gpt.gpt2Parameters().entrySet()) {
+                    String source = sources.get(e.getKey());
+                    NDArray array = e.getValue().getArray();
+                    float[] data = st.readFloats(source);
+                    if (isConv1D(e.getKey())) {
+                        Shape s = array.getShape(); // (out, in); the file holds (in, out)
+                        data = transpose(data, (int) s.get(1), (int) s.get(0));
+                    }
+                    array.set(FloatBuffer.wrap(data));
+                }
+                return new LanguageModel(model);
+            } catch (RuntimeException e) {
+                model.close();
+                throw e;
+            }
+        }
+    }
+
+    /** Reads a HuggingFace (or jgpt) {@code config.json}. */
+    static GptConfig readConfig(Path file) {
+        String json;
+        try {
+            json = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new CheckpointException("Model config not found: " + file, e);
+        } catch (IOException e) {
+            throw new CheckpointException("Cannot read model config " + file + ": " + e, e);
+        }
+        try {
+            return GptConfig.fromJson(json);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Maps each model parameter name to the file's tensor name, checking presence and shape and
+     * that the file has nothing the config has no place for.
+     */
+    private static Map<String, String> matchTensors(SafeTensors st, GptModel gpt, GptConfig cfg) {
+        Map<String, SafeTensors.TensorInfo> byName = new LinkedHashMap<>();
+        for (SafeTensors.TensorInfo info : st.tensors().values()) {
+            String name = info.name().startsWith(PREFIX)
+                    ? info.name().substring(PREFIX.length())
+                    : info.name();
+            if (name.endsWith(".attn.bias") || name.endsWith(".attn.masked_bias")) {
+                continue; // causal-mask buffers, not weights
+            }
+            if (name.equals("lm_head.weight") && cfg.tieEmbeddings()) {
+                continue; // the same matrix as wte.weight
+            }
+            byName.put(name, info);
+        }
+        Map<String, Parameter> params = gpt.gpt2Parameters();
+        Map<String, String> sources = new LinkedHashMap<>();
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            String name = e.getKey();
+            SafeTensors.TensorInfo info = byName.get(name);
+            if (info == null) {
+                throw new CheckpointException(
+                        st.file() + ": missing tensor '" + name + "' required by " + cfg);
+            }
+            long[] expected = e.getValue().getShape().getShape();
+            if (isConv1D(name)) {
+                expected = new long[] {expected[1], expected[0]};
+            }
+            if (!java.util.Arrays.equals(expected, info.shape())) {
+                throw new CheckpointException(
+                        String.format(
+                                "%s: tensor '%s' has shape %s, but the model expects %s",
+                                st.file(), info.name(), info.shapeString(),
+                                SafeTensors.formatShape(expected)));
+            }
+            sources.put(name, info.name());
+        }
+        TreeSet<String> extra = new TreeSet<>(byName.keySet());
+        extra.removeAll(params.keySet());
+        if (!extra.isEmpty()) {
+            throw new CheckpointException(
+                    st.file() + ": tensor '" + extra.first() + "' (and " + (extra.size() - 1)
+                            + " more) has no place in a model with " + cfg
+                            + "; does config.json match the weights?");
+        }
+        return sources;
+    }
+
+    /**
+     * Writes {@code lm} as a HuggingFace GPT-2 folder. GPT-2 always has a qkv bias: a model built
+     * without one is written with zero biases, which computes the same function.
+     */
+    public static void save(LanguageModel lm, Path dir, SafeTensorsWriter.DType dtype)
+            throws IOException {
+        GptConfig cfg = lm.config();
+        SafeTensorsWriter writer = new SafeTensorsWriter();
+        Map<String, Parameter> params = lm.block().gpt2Parameters();
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            NDArray array = e.getValue().getArray();
+            long[] shape = array.getShape().getShape();
+            float[] data = array.toFloatArray();
+            if (isConv1D(e.getKey())) {
+                data = transpose(data, (int) shape[0], (int) shape[1]);
+                shape = new long[] {shape[1], shape[0]};
+            }
+            writer.add(e.getKey(), shape, data, dtype);
+            String biasName = e.getKey().replace(".weight", ".bias");
+            if (e.getKey().endsWith("attn.c_attn.weight") && !params.containsKey(biasName)) {
+                writer.add(biasName, new long[] {shape[1]}, new float[(int) shape[1]], dtype);
+            }
+        }
+        Files.createDirectories(dir);
+        writer.write(dir.resolve(WEIGHTS_FILE));
+        AtomicFiles.writeString(dir.resolve(CONFIG_FILE), huggingFaceConfig(cfg));
+    }
+
+    /** {@code cfg} as a HuggingFace {@code GPT2Config} JSON. */
+    static String huggingFaceConfig(GptConfig cfg) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put("architectures", new String[] {"GPT2LMHeadModel"});
+        map.put("model_type", "gpt2");
+        map.put("activation_function", "gelu_new");
+        map.put("vocab_size", cfg.vocabSize());
+        map.put("n_positions", cfg.contextLength());
+        map.put("n_ctx", cfg.contextLength());
+        map.put("n_embd", cfg.embedDim());
+        map.put("n_head", cfg.numHeads());
+        map.put("n_layer", cfg.numLayers());
+        map.put("n_inner", null);
+        map.put("resid_pdrop", cfg.dropRate());
+        map.put("embd_pdrop", cfg.dropRate());
+        map.put("attn_pdrop", cfg.dropRate());
+        map.put("layer_norm_epsilon", cfg.layerNormEps());
+        map.put("tie_word_embeddings", cfg.tieEmbeddings());
+        map.put("bos_token_id", 50256);
+        map.put("eos_token_id", 50256);
+        return new com.google.gson.GsonBuilder().serializeNulls().setPrettyPrinting().create()
+                .toJson(map);
+    }
+
+    /** HF GPT-2 stores these as Conv1D, {@code (in, out)}. */
+    private static boolean isConv1D(String name) {
+        return name.endsWith(".weight")
+                && (name.contains(".c_attn.") || name.contains(".c_proj.")
+                        || name.contains(".c_fc."));
+    }
+
+    /** Transposes a row-major {@code (rows, cols)} matrix. */
+    private static float[] transpose(float[] data, int rows, int cols) {
+        float[] out = new float[data.length];
+        for (int r = 0; r < rows; r++) {
+            int base = r * cols;
+            for (int c = 0; c < cols; c++) {
+                out[c * rows + r] = data[base + c];
+            }
+        }
+        return out;
+    }
+}
