@@ -1,0 +1,62 @@
+package dev.jgpt.examples.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code jgpt} command. Errors print one line to stderr ({@code error: ...}) and exit with a
+ * non-zero code: 1 for a failure while running, 2 for bad arguments.
+ */
+@Command(
+        name = "jgpt",
+        mixinStandardHelpOptions = true,
+        version = "jgpt 0.1.0",
+        description = "Build, load and run GPT-2-style models on Deep Java Library.",
+        subcommands = {InfoCommand.class, GenerateCommand.class})
+public final class JgptCli implements Runnable {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing a command");
+    }
+
+    /** Runs {@code args} and returns the exit code. */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cli = new CommandLine(new JgptCli());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler(
+                (ex, commandLine, parseResult) -> {
+                    commandLine.getErr().println("error: " + describe(ex));
+                    if (Boolean.getBoolean("jgpt.debug")) {
+                        ex.printStackTrace(commandLine.getErr());
+                    }
+                    commandLine.getErr().flush();
+                    return 1;
+                });
+        int code = cli.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    /** The exception's message, or its type when it has none. */
+    static String describe(Throwable ex) {
+        String message = ex.getMessage();
+        return message == null || message.isBlank() ? ex.getClass().getSimpleName() : message;
+    }
+
+    /** Entry point of the runnable jar. */
+    public static void main(String[] args) {
+        // No usage-tracking probe at start-up unless the user asks for it.
+        if (System.getProperty("OPT_OUT_TRACKING") == null && System.getenv("OPT_OUT_TRACKING") == null) {
+            System.setProperty("OPT_OUT_TRACKING", "true");
+        }
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        System.exit(execute(args, out, err));
+    }
+}

@@ -1,0 +1,50 @@
+package dev.jgpt.examples.cli;
+
+import dev.jgpt.model.GptConfig;
+import dev.jgpt.model.LanguageModel;
+import dev.jgpt.model.io.CheckpointException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+
+/** What {@code --model} names: a preset (e.g. {@code 124M}) or a model folder. */
+final class ModelSource {
+
+    private ModelSource() {}
+
+    /** Whether {@code spec} is a folder rather than a preset name. */
+    static boolean isFolder(String spec) {
+        return Files.isDirectory(Paths.get(spec));
+    }
+
+    /** The config of a preset or a folder's {@code config.json}, without reading any weights. */
+    static GptConfig config(String spec) {
+        if (isFolder(spec)) {
+            Path file = Paths.get(spec).resolve("config.json");
+            try {
+                return GptConfig.fromJson(Files.readString(file, StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new CheckpointException("Cannot read model config " + file + ": " + e, e);
+            }
+        }
+        try {
+            return GptConfig.preset(spec);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "--model '" + spec + "' is neither a model folder nor a preset. "
+                            + e.getMessage(), e);
+        }
+    }
+
+    /** Loads a folder (HuggingFace GPT-2 or jgpt checkpoint). */
+    static LanguageModel load(String spec) {
+        if (!isFolder(spec)) {
+            throw new CheckpointException(
+                    "--model '" + spec + "' is not a model folder (config.json + model.safetensors,"
+                            + " or a jgpt checkpoint)");
+        }
+        return LanguageModel.load(Paths.get(spec));
+    }
+}
