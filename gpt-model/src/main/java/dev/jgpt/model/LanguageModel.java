@@ -10,6 +10,7 @@ import dev.jgpt.model.io.CheckpointException;
 import dev.jgpt.model.io.Gpt2Checkpoint;
 import dev.jgpt.model.io.JgptCheckpoint;
 import dev.jgpt.model.nn.GptModel;
+import dev.jgpt.model.nn.KvCache;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -117,6 +118,21 @@ public final class LanguageModel implements AutoCloseable {
      */
     public NDArray logits(NDArray ids) {
         return block.forward(inferenceStore, ids, false);
+    }
+
+    /**
+     * Logits for {@code ids} that continue the tokens in {@code cache}, extending it.
+     *
+     * @param ids the new token ids {@code (B, T)}
+     * @return logits {@code (B, T, V)} for the new positions
+     */
+    public NDArray logits(NDArray ids, KvCache cache) {
+        return block.forward(inferenceStore, ids, false, cache);
+    }
+
+    /** An empty key/value cache for this model; close it when done. */
+    public KvCache newCache() {
+        return block.newCache(model.getNDManager());
     }
 
     @Override

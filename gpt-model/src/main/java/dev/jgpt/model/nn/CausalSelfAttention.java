@@ -58,13 +58,33 @@ public final class CausalSelfAttention extends AbstractBlock {
 
     /** {@code (B, T, C) -> (B, T, C)}. */
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
+        return forward(ps, x, training, null, 0);
+    }
+
+    /**
+     * {@code (B, T, C) -> (B, T, C)}, attending also to the keys and values already in {@code
+     * cache} (the new tokens sit at positions {@code cache.length() ..}), and appending the new
+     * ones to it.
+     *
+     * @param cache the cache, or {@code null} for a plain forward pass
+     * @param layer this block's index in the cache
+     */
+    public NDArray forward(
+            ParameterStore ps, NDArray x, boolean training, KvCache cache, int layer) {
         long b = x.getShape().get(0);
         long t = x.getShape().get(1);
         NDList qkv = cAttn.forward(ps, x, training).split(3, 2);
         NDArray q = heads(qkv.get(0), b, t);
         NDArray k = heads(qkv.get(1), b, t);
         NDArray v = heads(qkv.get(2), b, t);
-        NDArray context = attend(q, k, v, 0, training);
+        int offset = 0;
+        if (cache != null) {
+            offset = cache.length();
+            NDArray[] kv = cache.append(layer, k, v);
+            k = kv[0];
+            v = kv[1];
+        }
+        NDArray context = attend(q, k, v, offset, training);
         return cProj.forward(ps, mergeHeads(context, b, t), training);
     }
 

@@ -96,7 +96,23 @@ public final class GptModel extends AbstractBlock {
      * @return logits {@code (B, T, V)}
      */
     public NDArray forward(ParameterStore ps, NDArray ids, boolean training) {
-        return head(ps, hidden(ps, ids, training), training);
+        return head(ps, hidden(ps, ids, training, null), training);
+    }
+
+    /**
+     * The logits for {@code ids} that follow the tokens already in {@code cache}, which is
+     * extended with them.
+     *
+     * @param ids the new token ids {@code (B, T)}; {@code cache.length() + T <= contextLength}
+     * @return logits {@code (B, T, V)} for the new positions
+     */
+    public NDArray forward(ParameterStore ps, NDArray ids, boolean training, KvCache cache) {
+        return head(ps, hidden(ps, ids, training, cache), training);
+    }
+
+    /** A cache sized for this model, its arrays living under {@code manager}. */
+    public KvCache newCache(NDManager manager) {
+        return new KvCache(manager, blocks.size());
     }
 
     /**
@@ -106,23 +122,31 @@ public final class GptModel extends AbstractBlock {
      * @return {@code (B, T, C)}
      */
     public NDArray hidden(ParameterStore ps, NDArray ids, boolean training) {
+        return hidden(ps, ids, training, null);
+    }
+
+    private NDArray hidden(ParameterStore ps, NDArray ids, boolean training, KvCache cache) {
         Shape shape = ids.getShape();
         if (shape.dimension() != 2) {
             throw new IllegalArgumentException("Expected token ids of shape (B, T), got " + shape);
         }
         int t = (int) shape.get(1);
-        if (t > config.contextLength()) {
+        int offset = cache == null ? 0 : cache.length();
+        if (offset + t > config.contextLength()) {
             throw new IllegalArgumentException(
                     "Sequence length "
-                            + t
+                            + (offset + t)
                             + " exceeds the model's context length "
                             + config.contextLength());
         }
-        NDArray positions = ids.getManager().arange(t);
+        NDArray positions = ids.getManager().arange(offset, offset + t);
         NDArray x = wte.forward(ps, ids, training).add(wpe.forward(ps, positions, training));
         x = Dropouts.apply(x, config.dropRate(), training);
-        for (TransformerBlock block : blocks) {
-            x = block.forward(ps, x, training);
+        for (int i = 0; i < blocks.size(); i++) {
+            x = blocks.get(i).forward(ps, x, training, cache, i);
+        }
+        if (cache != null) {
+            cache.advance(t);
         }
         return lnF.forward(ps, x, training);
     }

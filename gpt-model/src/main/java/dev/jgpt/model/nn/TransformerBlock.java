@@ -62,7 +62,13 @@ public final class TransformerBlock extends AbstractBlock {
 
     /** {@code (B, T, C) -> (B, T, C)}. */
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
-        NDArray a = attn.forward(ps, ln1.forward(ps, x, training), training);
+        return forward(ps, x, training, null, 0);
+    }
+
+    /** As {@link #forward(ParameterStore, NDArray, boolean)}, reading and filling {@code cache}. */
+    public NDArray forward(
+            ParameterStore ps, NDArray x, boolean training, KvCache cache, int layer) {
+        NDArray a = attn.forward(ps, ln1.forward(ps, x, training), training, cache, layer);
         x = x.add(Dropouts.apply(a, residDrop, training));
         NDArray m = mlp.forward(ps, ln2.forward(ps, x, training), training);
         return x.add(Dropouts.apply(m, residDrop, training));

@@ -1,0 +1,102 @@
+package dev.jgpt.model.generate;
+
+import java.util.Arrays;
+import java.util.Random;
+
+/**
+ * Picks the next token from one position's logits: argmax when greedy, otherwise temperature,
+ * top-k and top-p filtering and a draw from the remaining distribution. Runs on the JVM so it is
+ * identical on every engine and reproducible from the seed.
+ */
+final class Sampler {
+
+    private final SamplingConfig config;
+    private final Random random;
+
+    Sampler(SamplingConfig config) {
+        this.config = config;
+        this.random = new Random(config.seed());
+    }
+
+    /** The next token id for {@code logits} (length V). */
+    long next(float[] logits) {
+        if (config.isGreedy()) {
+            return argMax(logits);
+        }
+        int v = logits.length;
+        double[] scaled = new double[v];
+        for (int i = 0; i < v; i++) {
+            scaled[i] = logits[i] / (double) config.temperature();
+        }
+        if (config.topK() > 0 && config.topK() < v) {
+            // threshold: the k-th largest value; ties with it are kept, as torch.topk + "< min" does
+            double[] sorted = scaled.clone();
+            Arrays.sort(sorted);
+            double kth = sorted[v - config.topK()];
+            for (int i = 0; i < v; i++) {
+                if (scaled[i] < kth) {
+                    scaled[i] = Double.NEGATIVE_INFINITY;
+                }
+            }
+        }
+        double max = Double.NEGATIVE_INFINITY;
+        for (double s : scaled) {
+            max = Math.max(max, s);
+        }
+        double[] probs = new double[v];
+        double sum = 0;
+        for (int i = 0; i < v; i++) {
+            probs[i] = Math.exp(scaled[i] - max);
+            sum += probs[i];
+        }
+        for (int i = 0; i < v; i++) {
+            probs[i] /= sum;
+        }
+        if (config.topP() < 1f) {
+            Integer[] order = new Integer[v];
+            for (int i = 0; i < v; i++) {
+                order[i] = i;
+            }
+            final double[] p = probs;
+            Arrays.sort(order, (a, b) -> Double.compare(p[b], p[a]));
+            double cumulative = 0;
+            int keep = 0;
+            while (keep < v && cumulative < config.topP()) {
+                cumulative += probs[order[keep]];
+                keep++;
+            }
+            double kept = 0;
+            boolean[] inNucleus = new boolean[v];
+            for (int i = 0; i < keep; i++) {
+                inNucleus[order[i]] = true;
+                kept += probs[order[i]];
+            }
+            for (int i = 0; i < v; i++) {
+                probs[i] = inNucleus[i] ? probs[i] / kept : 0;
+            }
+        }
+        double u = random.nextDouble();
+        double acc = 0;
+        int last = -1;
+        for (int i = 0; i < v; i++) {
+            if (probs[i] > 0) {
+                acc += probs[i];
+                last = i;
+                if (u < acc) {
+                    return i;
+                }
+            }
+        }
+        return last; // rounding left u just above the total
+    }
+
+    static long argMax(float[] logits) {
+        int best = 0;
+        for (int i = 1; i < logits.length; i++) {
+            if (logits[i] > logits[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+}

@@ -1,0 +1,104 @@
+package dev.jgpt.model.generate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.engine.Engine;
+import dev.jgpt.model.GptConfig;
+import dev.jgpt.model.LanguageModel;
+import dev.jgpt.model.testing.TinyGpt2Fixture;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class GeneratorTest {
+
+    private static TinyGpt2Fixture fixture;
+    private static LanguageModel lm;
+
+    @BeforeAll
+    static void load() {
+        fixture = TinyGpt2Fixture.load();
+        lm = LanguageModel.load(fixture.dir);
+    }
+
+    @AfterAll
+    static void close() {
+        lm.close();
+    }
+
+    @Test
+    void greedyWithAndWithoutTheCacheReproducesTheReference() {
+        int n = fixture.greedyContinuation.length;
+        assertThat(new Generator(lm, true).greedy(fixture.greedyPrompt, n))
+                .containsExactly(fixture.greedyContinuation);
+        assertThat(new Generator(lm, false).greedy(fixture.greedyPrompt, n))
+                .containsExactly(fixture.greedyContinuation);
+    }
+
+    @Test
+    void generationPastTheContextWindowMatchesWithAndWithoutTheCache() {
+        int context = lm.config().contextLength(); // 128
+        long[] prompt = fixture.inputIds[1];
+        SamplingConfig cfg = SamplingConfig.greedy(context + 20 - prompt.length);
+        long[] cached = new Generator(lm, true).generate(prompt, cfg, null);
+        long[] plain = new Generator(lm, false).generate(prompt, cfg, null);
+        assertThat(cached).hasSize(context + 20 - prompt.length).containsExactly(plain);
+    }
+
+    @Test
+    void cacheMatchesNoCacheOnARandomly_initialised124MModel() {
+        GptConfig cfg = GptConfig.gpt2Small().withDropRate(0f);
+        try (LanguageModel big = LanguageModel.create(cfg, Engine.getInstance().defaultDevice(), 3)) {
+            long[] prompt = {6109, 3626, 6100, 345};
+            long[] cached = new Generator(big, true).greedy(prompt, 8);
+            long[] plain = new Generator(big, false).greedy(prompt, 8);
+            assertThat(cached).hasSize(8).containsExactly(plain);
+        }
+    }
+
+    @Test
+    void samplingIsReproducibleFromTheSeed() {
+        SamplingConfig base = SamplingConfig.greedy(20);
+        SamplingConfig a = base.withSampling(1.5f, 50, 0.95f, 123);
+        long[] first = new Generator(lm).generate(fixture.greedyPrompt, a, null);
+        long[] again = new Generator(lm).generate(fixture.greedyPrompt, a, null);
+        long[] other = new Generator(lm).generate(fixture.greedyPrompt, base.withSampling(1.5f, 50, 0.95f, 124), null);
+        assertThat(again).containsExactly(first);
+        assertThat(other).isNotEqualTo(first);
+        assertThat(first).isNotEqualTo(fixture.greedyContinuation);
+    }
+
+    @Test
+    void stopsAtEndOfTextWithoutReturningIt() {
+        long firstGreedy = fixture.greedyContinuation[0];
+        long[] out = new Generator(lm).generate(
+                fixture.greedyPrompt, SamplingConfig.greedy(20).withEndOfText(firstGreedy), null);
+        assertThat(out).isEmpty();
+        long seventh = fixture.greedyContinuation[6]; // 19734, first produced at step 7
+        long[] six = new Generator(lm).generate(
+                fixture.greedyPrompt, SamplingConfig.greedy(20).withEndOfText(seventh), null);
+        assertThat(six).containsExactly(java.util.Arrays.copyOf(fixture.greedyContinuation, 6));
+    }
+
+    @Test
+    void streamsEachTokenAndCanBeStopped() {
+        List<Long> seen = new ArrayList<>();
+        long[] out = new Generator(lm).generate(fixture.greedyPrompt, SamplingConfig.greedy(20), id -> {
+            seen.add(id);
+            return seen.size() < 3;
+        });
+        assertThat(out).containsExactly(java.util.Arrays.copyOf(fixture.greedyContinuation, 3));
+        assertThat(seen).containsExactly(out[0], out[1], out[2]);
+    }
+
+    @Test
+    void invalidInputIsRejected() {
+        assertThatThrownBy(() -> new Generator(lm).greedy(new long[0], 5))
+                .hasMessageContaining("prompt is empty");
+        assertThatThrownBy(() -> new Generator(lm).greedy(new long[] {-1}, 5))
+                .hasMessageContaining("outside the vocabulary");
+    }
+}
