@@ -130,6 +130,17 @@ public final class LanguageModel implements AutoCloseable {
         return block.forward(inferenceStore, ids, false, cache);
     }
 
+    /**
+     * Logits of the last position only, in inference mode: what a generation step needs.
+     *
+     * @param ids token ids {@code (B, T)} following the tokens in {@code cache} ({@code null} for
+     *     none), which is extended with them
+     * @return logits {@code (B, V)}
+     */
+    public NDArray lastLogits(NDArray ids, KvCache cache) {
+        return block.forwardLast(inferenceStore, ids, false, cache);
+    }
+
     /** An empty key/value cache for this model; close it when done. */
     public KvCache newCache() {
         return block.newCache(model.getNDManager());

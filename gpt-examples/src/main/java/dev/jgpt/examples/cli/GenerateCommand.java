@@ -2,17 +2,21 @@ package dev.jgpt.examples.cli;
 
 import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.generate.Generator;
+import dev.jgpt.model.generate.SamplingConfig;
+import dev.jgpt.model.generate.TextGenerator;
+import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code jgpt generate}: continue a prompt given as token ids. */
+/** {@code jgpt generate}: continue a prompt, streaming the text as it is produced. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = "Continue a prompt with a loaded model.")
+        description = "Continue a prompt with a loaded model, streaming the text.")
 final class GenerateCommand implements Callable<Integer> {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -21,17 +25,48 @@ final class GenerateCommand implements Callable<Integer> {
             description = "A HuggingFace GPT-2 folder or a jgpt checkpoint folder.")
     String model;
 
-    @Option(names = "--prompt-ids", required = true, split = ",",
-            description = "The prompt as comma-separated token ids, e.g. 15496,11,314.")
-    long[] promptIds;
+    static final class Prompt {
+        @Option(names = "--prompt", description = "The prompt as text.")
+        String text;
 
-    @Option(names = "--max-new-tokens", defaultValue = "20",
-            description = "How many tokens to generate (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--prompt-ids", split = ",",
+                description = "The prompt as comma-separated token ids, e.g. 15496,11,314.")
+        long[] ids;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Prompt prompt;
+
+    @Option(names = "--max-new-tokens", defaultValue = "50",
+            description = "How many tokens to generate at most (default: ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
-    @Option(names = "--greedy",
-            description = "Pick the most likely token at each step (the only mode so far).")
+    @Option(names = "--greedy", description = "Always pick the most likely token (the default"
+            + " unless --temperature is above 0).")
     boolean greedy;
+
+    @Option(names = "--temperature", defaultValue = "0",
+            description = "Sampling temperature; 0 is greedy (default: ${DEFAULT-VALUE}).")
+    float temperature;
+
+    @Option(names = "--top-k", defaultValue = "0",
+            description = "Sample among the k most likely tokens; 0 disables (default: ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--top-p", defaultValue = "1",
+            description = "Nucleus sampling threshold in (0, 1]; 1 disables (default: ${DEFAULT-VALUE}).")
+    float topP;
+
+    @Option(names = "--seed", defaultValue = "42",
+            description = "Seed of the sampler (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--eos-id", defaultValue = "50256",
+            description = "Stop when this id is produced; -1 never stops (default: ${DEFAULT-VALUE}).")
+    long eosId;
+
+    @Option(names = "--no-kv-cache", description = "Run the whole window every step (slower).")
+    boolean noKvCache;
 
     @Option(names = "--print-ids",
             description = "End the output with one line holding only the new token ids.")
@@ -39,23 +74,45 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (maxNewTokens < 0) {
+        if (greedy && temperature > 0) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--max-new-tokens must be >= 0, got " + maxNewTokens);
+                    "--greedy and --temperature " + temperature + " contradict each other");
+        }
+        SamplingConfig config;
+        try {
+            config = new SamplingConfig(maxNewTokens, temperature, topK, topP, eosId, seed);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         PrintWriter out = spec.commandLine().getOut();
-        try (LanguageModel lm = ModelSource.load(model)) {
+        PrintWriter err = spec.commandLine().getErr();
+        try (LanguageModel lm = ModelSource.load(model);
+                Gpt2Tokenizer tokenizer = ModelSource.tokenizer(model)) {
+            Generator generator = new Generator(lm, !noKvCache);
+            long[] promptIds = prompt.ids != null ? prompt.ids : tokenizer.encode(prompt.text);
+            if (promptIds.length == 0) {
+                throw new IllegalArgumentException("The prompt is empty: give some text to continue");
+            }
             long start = System.nanoTime();
-            long[] ids = new Generator(lm).greedy(promptIds, maxNewTokens);
+            long[] first = new long[] {-1};
+            TextGenerator.IncrementalDecoder decoder = new TextGenerator.IncrementalDecoder(tokenizer);
+            out.print(prompt.text != null ? prompt.text : tokenizer.decode(promptIds));
+            out.flush();
+            long[] ids = generator.generate(promptIds, config, id -> {
+                if (first[0] < 0) {
+                    first[0] = System.nanoTime();
+                }
+                out.print(decoder.add(id));
+                out.flush();
+                return true;
+            });
+            out.println(decoder.flush());
             double seconds = (System.nanoTime() - start) / 1e9;
-            String joined = Arrays.stream(ids).mapToObj(Long::toString)
-                    .collect(Collectors.joining(","));
-            spec.commandLine().getErr().printf("generated %d tokens in %.2f s with %s%n",
-                    ids.length, seconds, lm.config());
+            err.printf("%d tokens in %.2f s (%.1f tokens/s)%n", ids.length, seconds,
+                    ids.length / Math.max(seconds, 1e-9));
             if (printIds) {
-                out.println(joined);
-            } else {
-                out.println("new token ids: " + joined);
+                out.println(Arrays.stream(ids).mapToObj(Long::toString)
+                        .collect(Collectors.joining(",")));
             }
         }
         return 0;

@@ -13,7 +13,13 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "jgpt 0.1.0",
         description = "Build, load and run GPT-2-style models on Deep Java Library.",
-        subcommands = {InfoCommand.class, GenerateCommand.class})
+        subcommands = {
+            InfoCommand.class,
+            GenerateCommand.class,
+            TokenizeCommand.class,
+            DetokenizeCommand.class,
+            BenchGenerateCommand.class
+        })
 public final class JgptCli implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -3,6 +3,7 @@ package dev.jgpt.examples.cli;
 import dev.jgpt.model.GptConfig;
 import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.io.CheckpointException;
+import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,6 +37,19 @@ final class ModelSource {
                     "--model '" + spec + "' is neither a model folder nor a preset. "
                             + e.getMessage(), e);
         }
+    }
+
+    /** The folder's own {@code tokenizer.json} if it has one, else the built-in GPT-2 tokenizer. */
+    static Gpt2Tokenizer tokenizer(String spec) {
+        Path json = Paths.get(spec).resolve("tokenizer.json");
+        if (Files.isRegularFile(json)) {
+            try {
+                return Gpt2Tokenizer.fromTokenizerJson(json);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("Cannot read " + json + ": " + e, e);
+            }
+        }
+        return Gpt2Tokenizer.builtIn();
     }
 
     /** Loads a folder (HuggingFace GPT-2 or jgpt checkpoint). */

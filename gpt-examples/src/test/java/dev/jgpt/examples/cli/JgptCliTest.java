@@ -63,6 +63,55 @@ class JgptCliTest {
     }
 
     @Test
+    void generateStreamsTextFromATextPrompt() {
+        String model = SharedData.fixture("tiny-gpt2").toString();
+        Result greedy = run("generate", "--model", model, "--prompt", "Every effort moves you",
+                "--max-new-tokens", "5", "--print-ids");
+        assertThat(greedy.code()).as(greedy.err()).isZero();
+        assertThat(greedy.out()).startsWith("Every effort moves you");
+        assertThat(greedy.lastLine().split(",")).hasSize(5);
+        Result cached = run("generate", "--model", model, "--prompt", "Every effort moves you",
+                "--max-new-tokens", "5", "--print-ids", "--temperature", "1.2", "--top-k", "40",
+                "--top-p", "0.9", "--seed", "9");
+        Result uncached = run("generate", "--model", model, "--prompt", "Every effort moves you",
+                "--max-new-tokens", "5", "--print-ids", "--temperature", "1.2", "--top-k", "40",
+                "--top-p", "0.9", "--seed", "9", "--no-kv-cache");
+        assertThat(cached.code()).isZero();
+        assertThat(uncached.out()).isEqualTo(cached.out());
+    }
+
+    @Test
+    void tokenizeAndDetokenize() throws Exception {
+        Result ids = run("tokenize", "Hello, do you like tea? <|endoftext|> In the sunlit terraces");
+        assertThat(ids.code()).isZero();
+        assertThat(ids.lastLine()).isEqualTo("15496,11,466,345,588,8887,30,220,50256,554,262,4252,18250,8812,2114");
+        Path file = Files.writeString(tmp.resolve("t.txt"), "Every effort moves you");
+        assertThat(run("tokenize", "--file", file.toString()).lastLine()).isEqualTo("6109,3626,6100,345");
+        Result text = run("detokenize", "6109,3626,6100,345");
+        assertThat(text.code()).isZero();
+        assertThat(text.out().strip()).isEqualTo("Every effort moves you");
+        assertThat(run("detokenize", "99999").err()).contains("outside the vocabulary");
+        assertThat(run("tokenize", "--file", tmp.resolve("missing.txt").toString()).err())
+                .contains("File not found");
+    }
+
+    @Test
+    void invalidSamplingSettingsAreUsageErrors() {
+        String model = SharedData.fixture("tiny-gpt2").toString();
+        Result r = run("generate", "--model", model, "--prompt", "x", "--top-p", "1.5");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("topP must be in (0, 1], got 1.5");
+        assertThat(run("generate", "--model", model, "--prompt", "x", "--temperature", "-1").err())
+                .contains("temperature must be a number >= 0");
+        assertThat(run("generate", "--model", model, "--prompt", "x", "--top-k", "-2").code()).isEqualTo(2);
+        assertThat(run("generate", "--model", model, "--prompt", "x", "--greedy", "--temperature", "1").code())
+                .isEqualTo(2);
+        Result empty = run("generate", "--model", model, "--prompt", "");
+        assertThat(empty.code()).isEqualTo(1);
+        assertThat(empty.err()).contains("prompt is empty");
+    }
+
+    @Test
     void errorsAreOneLineOnStderrWithANonZeroExit() throws Exception {
         Result missing = run("generate", "--model", tmp.resolve("nope").toString(),
                 "--prompt-ids", "1,2", "--print-ids");

@@ -88,8 +88,7 @@ public final class Generator {
         }
         try (NDManager scope = lm.manager().newSubManager()) {
             NDArray ids = scope.create(feed).reshape(1, feed.length);
-            NDArray logits = cache == null ? lm.logits(ids) : lm.logits(ids, cache);
-            return logits.get(0, feed.length - 1).toFloatArray();
+            return lm.lastLogits(ids, cache).get(0).toFloatArray();
         }
     }
 }

@@ -110,9 +110,22 @@ public final class GptModel extends AbstractBlock {
         return head(ps, hidden(ps, ids, training, cache), training);
     }
 
+    /**
+     * The logits of the last position only, which is all that generation needs: the output head
+     * (the largest matmul, {@code C x V}) runs once instead of {@code T} times.
+     *
+     * @param ids token ids {@code (B, T)} following the tokens in {@code cache} (may be null)
+     * @return logits {@code (B, V)}
+     */
+    public NDArray forwardLast(ParameterStore ps, NDArray ids, boolean training, KvCache cache) {
+        NDArray h = hidden(ps, ids, training, cache);
+        long t = h.getShape().get(1);
+        return head(ps, h.get(new ai.djl.ndarray.index.NDIndex(":, {}, :", t - 1)), training);
+    }
+
     /** A cache sized for this model, its arrays living under {@code manager}. */
     public KvCache newCache(NDManager manager) {
-        return new KvCache(manager, blocks.size());
+        return new KvCache(manager, blocks.size(), config.contextLength());
     }
 
     /**

@@ -2,22 +2,36 @@ package dev.jgpt.model.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * Keys and values of the tokens already seen, per layer, so that each generation step only runs
- * the new token through the model. Arrays are {@code (B, H, T_past, D)} and live on the cache's
- * own manager; close the cache to free them.
+ * the new token through the model.
+ *
+ * <p>Each layer's buffer is allocated once at full size {@code (B, H, capacity, D)} on the
+ * cache's own manager and filled in place; attention reads a view of the first {@code length}
+ * positions. Growing buffers by concatenation instead would copy the whole cache every step and
+ * fragment native memory. Close the cache to free the buffers.
  */
 public final class KvCache implements AutoCloseable {
 
     private final NDManager manager;
+    private final int capacity;
     private final NDArray[] keys;
     private final NDArray[] values;
     private int length;
 
-    /** An empty cache for {@code layers} layers whose arrays live under {@code parent}. */
-    public KvCache(NDManager parent, int layers) {
+    /**
+     * An empty cache.
+     *
+     * @param parent the buffers live on a sub-manager of this one
+     * @param layers number of transformer blocks
+     * @param capacity the most positions it can hold (the model's context length)
+     */
+    public KvCache(NDManager parent, int layers, int capacity) {
         this.manager = parent.newSubManager();
+        this.capacity = capacity;
         this.keys = new NDArray[layers];
         this.values = new NDArray[layers];
     }
@@ -27,25 +41,42 @@ public final class KvCache implements AutoCloseable {
         return length;
     }
 
+    /** The most positions the cache holds. */
+    public int capacity() {
+        return capacity;
+    }
+
     /**
-     * Appends the new keys and values of {@code layer} and returns all of them.
+     * Writes the new keys and values of {@code layer} after the cached ones and returns views of
+     * everything cached so far, attached to {@code k}'s manager.
      *
      * @param k new keys {@code (B, H, T_new, D)}
      * @param v new values {@code (B, H, T_new, D)}
-     * @return keys and values {@code (B, H, T_past + T_new, D)}, owned by the cache
+     * @return keys and values {@code (B, H, length + T_new, D)}
      */
     NDArray[] append(int layer, NDArray k, NDArray v) {
-        NDArray allK = keys[layer] == null ? k.duplicate() : keys[layer].concat(k, 2);
-        NDArray allV = values[layer] == null ? v.duplicate() : values[layer].concat(v, 2);
-        allK.attach(manager);
-        allV.attach(manager);
-        if (keys[layer] != null) {
-            keys[layer].close();
-            values[layer].close();
+        Shape s = k.getShape();
+        int end = length + (int) s.get(2);
+        if (end > capacity) {
+            throw new IllegalStateException(
+                    "KV cache holds " + capacity + " positions; " + end + " requested");
         }
-        keys[layer] = allK;
-        values[layer] = allV;
-        return new NDArray[] {allK, allV};
+        if (keys[layer] == null || keys[layer].getShape().get(0) != s.get(0)) {
+            clearLayer(layer);
+            Shape full = new Shape(s.get(0), s.get(1), capacity, s.get(3));
+            keys[layer] = manager.zeros(full, k.getDataType(), k.getDevice());
+            values[layer] = manager.zeros(full, v.getDataType(), v.getDevice());
+        }
+        NDIndex slot = new NDIndex(":, :, {}:{}, :", length, end);
+        // stopGradient: the cache must not keep each step's autograd graph alive
+        keys[layer].set(slot, k.stopGradient());
+        values[layer].set(slot, v.stopGradient());
+        NDIndex filled = new NDIndex(":, :, :{}, :", end);
+        NDArray kView = keys[layer].get(filled);
+        NDArray vView = values[layer].get(filled);
+        kView.attach(k.getManager());
+        vView.attach(k.getManager());
+        return new NDArray[] {kView, vView};
     }
 
     /** Called by the model after every layer has appended {@code tokens} positions. */
@@ -53,22 +84,26 @@ public final class KvCache implements AutoCloseable {
         length += tokens;
     }
 
-    /** Drops everything cached; the cache can be filled again. */
+    /** Forgets everything cached; the buffers are kept and overwritten. */
     public void clear() {
-        for (int i = 0; i < keys.length; i++) {
-            if (keys[i] != null) {
-                keys[i].close();
-                values[i].close();
-                keys[i] = null;
-                values[i] = null;
-            }
-        }
         length = 0;
+    }
+
+    private void clearLayer(int layer) {
+        if (keys[layer] != null) {
+            keys[layer].close();
+            values[layer].close();
+            keys[layer] = null;
+            values[layer] = null;
+        }
     }
 
     @Override
     public void close() {
-        clear();
+        for (int i = 0; i < keys.length; i++) {
+            clearLayer(i);
+        }
+        length = 0;
         manager.close();
     }
 }

@@ -95,6 +95,15 @@ class GeneratorTest {
     }
 
     @Test
+    void generationLeavesNoArraysBehind() {
+        ai.djl.ndarray.BaseNDManager manager = (ai.djl.ndarray.BaseNDManager) lm.manager();
+        int before = manager.getManagedArrays().size();
+        new Generator(lm, true).greedy(fixture.greedyPrompt, 40);
+        new Generator(lm, false).greedy(fixture.greedyPrompt, 10);
+        assertThat(manager.getManagedArrays()).hasSize(before);
+    }
+
+    @Test
     void invalidInputIsRejected() {
         assertThatThrownBy(() -> new Generator(lm).greedy(new long[0], 5))
                 .hasMessageContaining("prompt is empty");
