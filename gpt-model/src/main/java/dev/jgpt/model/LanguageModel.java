@@ -141,6 +141,14 @@ public final class LanguageModel implements AutoCloseable {
         return block.forwardLast(inferenceStore, ids, false, cache);
     }
 
+    /**
+     * Last-position logits for a left-padded batch (see {@link GptModel#forwardLast(
+     * ParameterStore, NDArray, NDArray, NDArray, boolean, KvCache)}).
+     */
+    public NDArray lastLogits(NDArray ids, NDArray positions, NDArray keyMask, KvCache cache) {
+        return block.forwardLast(inferenceStore, ids, positions, keyMask, false, cache);
+    }
+
     /** An empty key/value cache for this model; close it when done. */
     public KvCache newCache() {
         return block.newCache(model.getNDManager());

@@ -3,6 +3,7 @@ package dev.jgpt.model.generate;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.jgpt.model.LanguageModel;
+import dev.jgpt.model.nn.GptModel;
 import dev.jgpt.model.nn.KvCache;
 import java.util.Arrays;
 
@@ -45,16 +46,7 @@ public final class Generator {
      * @return only the new ids (the end-of-text id that stopped generation is not included)
      */
     public long[] generate(long[] prompt, SamplingConfig config, TokenListener listener) {
-        if (prompt.length == 0) {
-            throw new IllegalArgumentException("The prompt is empty: give at least one token");
-        }
-        int vocab = lm.config().vocabSize();
-        for (long id : prompt) {
-            if (id < 0 || id >= vocab) {
-                throw new IllegalArgumentException(
-                        "Token id " + id + " is outside the vocabulary [0, " + vocab + ")");
-            }
-        }
+        checkPrompt(prompt, "The prompt");
         int context = lm.config().contextLength();
         Sampler sampler = new Sampler(config);
         long[] tokens = Arrays.copyOf(prompt, prompt.length + config.maxNewTokens());
@@ -73,6 +65,137 @@ public final class Generator {
             }
         }
         return Arrays.copyOfRange(tokens, prompt.length, length);
+    }
+
+    /**
+     * Generates for several prompts at once: the prompts are left-padded to the same length,
+     * padding is masked out of attention and each row's positions count from its first real
+     * token, so every row gets what {@link #generate} gives for that prompt alone (each row has
+     * its own sampler with the configured seed). Rows stop at end-of-text independently.
+     * Always uses the key/value cache.
+     *
+     * @param prompts one or more non-empty prompts; the longest (cropped to the context) plus
+     *     {@code maxNewTokens} must fit in the context window
+     * @return the new ids of each prompt
+     */
+    public long[][] generateBatch(long[][] prompts, SamplingConfig config) {
+        int b = prompts.length;
+        if (b == 0) {
+            throw new IllegalArgumentException("No prompts given");
+        }
+        int context = lm.config().contextLength();
+        long[][] rows = new long[b][];
+        int maxLen = 0;
+        for (int i = 0; i < b; i++) {
+            checkPrompt(prompts[i], "Prompt " + i);
+            rows[i] = Arrays.copyOfRange(prompts[i], Math.max(0, prompts[i].length - context),
+                    prompts[i].length);
+            maxLen = Math.max(maxLen, rows[i].length);
+        }
+        if (maxLen + config.maxNewTokens() > context) {
+            throw new IllegalArgumentException(
+                    "Batch generation needs the longest prompt (" + maxLen + " tokens) plus"
+                            + " maxNewTokens (" + config.maxNewTokens() + ") to fit the context"
+                            + " length " + context + "; generate such prompts one at a time");
+        }
+        int total = maxLen + config.maxNewTokens();
+        long[] ids = new long[b * maxLen];
+        long[] positions = new long[b * maxLen];
+        boolean[][] real = new boolean[b][total];
+        long[] nextPosition = new long[b];
+        for (int i = 0; i < b; i++) {
+            int pad = maxLen - rows[i].length;
+            for (int j = 0; j < maxLen; j++) {
+                boolean isReal = j >= pad;
+                ids[i * maxLen + j] = isReal ? rows[i][j - pad] : 0;
+                positions[i * maxLen + j] = isReal ? j - pad : 0;
+                real[i][j] = isReal;
+            }
+            nextPosition[i] = rows[i].length;
+        }
+        Sampler[] samplers = new Sampler[b];
+        long[][] out = new long[b][config.maxNewTokens()];
+        int[] produced = new int[b];
+        boolean[] done = new boolean[b];
+        int length = maxLen;
+        int steps = 0;
+        try (KvCache cache = lm.newCache()) {
+            for (int i = 0; i < b; i++) {
+                samplers[i] = new Sampler(config);
+            }
+            long[] feed = ids;
+            long[] feedPositions = positions;
+            int feedLen = maxLen;
+            while (steps < config.maxNewTokens()) {
+                float[][] logits = batchLogits(feed, feedPositions, b, feedLen, real, length, cache);
+                boolean allDone = true;
+                long[] next = new long[b];
+                for (int i = 0; i < b; i++) {
+                    next[i] = 0;
+                    if (!done[i]) {
+                        long token = samplers[i].next(logits[i]);
+                        if (token == config.endOfTextId()) {
+                            done[i] = true;
+                        } else {
+                            out[i][produced[i]++] = token;
+                            next[i] = token;
+                            done[i] = produced[i] == config.maxNewTokens();
+                        }
+                    }
+                    real[i][length] = true; // finished rows feed a masked-in dummy; ignored
+                    allDone &= done[i];
+                }
+                steps++;
+                if (allDone) {
+                    break;
+                }
+                feed = next;
+                feedPositions = nextPosition.clone();
+                for (int i = 0; i < b; i++) {
+                    nextPosition[i]++;
+                }
+                feedLen = 1;
+                length++;
+            }
+        }
+        long[][] result = new long[b][];
+        for (int i = 0; i < b; i++) {
+            result[i] = Arrays.copyOf(out[i], produced[i]);
+        }
+        return result;
+    }
+
+    private float[][] batchLogits(long[] feed, long[] positions, int b, int t, boolean[][] real,
+            int keys, KvCache cache) {
+        try (NDManager scope = lm.manager().newSubManager()) {
+            NDArray ids = scope.create(feed).reshape(b, t);
+            NDArray pos = scope.create(positions).reshape(b, t);
+            boolean[] mask = new boolean[b * keys];
+            for (int i = 0; i < b; i++) {
+                System.arraycopy(real[i], 0, mask, i * keys, keys);
+            }
+            NDArray keyMask = GptModel.paddingMask(scope.create(mask).reshape(b, keys));
+            float[] flat = lm.lastLogits(ids, pos, keyMask, cache).toFloatArray();
+            int v = flat.length / b;
+            float[][] rows = new float[b][];
+            for (int i = 0; i < b; i++) {
+                rows[i] = Arrays.copyOfRange(flat, i * v, (i + 1) * v);
+            }
+            return rows;
+        }
+    }
+
+    private void checkPrompt(long[] prompt, String what) {
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException(what + " is empty: give at least one token");
+        }
+        int vocab = lm.config().vocabSize();
+        for (long id : prompt) {
+            if (id < 0 || id >= vocab) {
+                throw new IllegalArgumentException(
+                        "Token id " + id + " is outside the vocabulary [0, " + vocab + ")");
+            }
+        }
     }
 
     /** The logits of the last position, running only what the cache does not hold yet. */

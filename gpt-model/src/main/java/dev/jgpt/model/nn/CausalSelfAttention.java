@@ -71,6 +71,21 @@ public final class CausalSelfAttention extends AbstractBlock {
      */
     public NDArray forward(
             ParameterStore ps, NDArray x, boolean training, KvCache cache, int layer) {
+        return forward(ps, x, training, cache, layer, null);
+    }
+
+    /**
+     * As above, with padding: {@code keyMask} {@code (B, T_keys)} is added to every query's
+     * scores, 0 for real keys and a large negative number for padding, so padded positions get
+     * no attention (see {@link GptModel#paddingMask}).
+     */
+    public NDArray forward(
+            ParameterStore ps,
+            NDArray x,
+            boolean training,
+            KvCache cache,
+            int layer,
+            NDArray keyMask) {
         long b = x.getShape().get(0);
         long t = x.getShape().get(1);
         NDList qkv = cAttn.forward(ps, x, training).split(3, 2);
@@ -84,7 +99,7 @@ public final class CausalSelfAttention extends AbstractBlock {
             k = kv[0];
             v = kv[1];
         }
-        NDArray context = attend(q, k, v, offset, training);
+        NDArray context = attend(q, k, v, offset, keyMask, training);
         return cProj.forward(ps, mergeHeads(context, b, t), training);
     }
 
@@ -94,14 +109,19 @@ public final class CausalSelfAttention extends AbstractBlock {
      * @param q queries {@code (B, H, Tq, D)} at absolute positions {@code offset ..}
      * @param k keys {@code (B, H, Tk, D)} at positions {@code 0 .. Tk-1}
      * @param v values {@code (B, H, Tk, D)}
+     * @param keyMask additive {@code (B, Tk)} padding mask, or {@code null}
      * @return {@code (B, H, Tq, D)}
      */
-    NDArray attend(NDArray q, NDArray k, NDArray v, int offset, boolean training) {
+    NDArray attend(
+            NDArray q, NDArray k, NDArray v, int offset, NDArray keyMask, boolean training) {
         int tq = (int) q.getShape().get(2);
         int tk = (int) k.getShape().get(2);
         float scale = (float) (1.0 / Math.sqrt(embedDim / (double) numHeads));
         NDArray scores = q.mul(scale).matMul(k.transpose(0, 1, 3, 2)); // (B, H, Tq, Tk)
         scores = scores.add(CausalMask.additive(q.getManager(), tq, tk, offset));
+        if (keyMask != null) {
+            scores = scores.add(keyMask.reshape(keyMask.getShape().get(0), 1, 1, tk));
+        }
         NDArray weights = Dropouts.apply(scores.softmax(3), attnDrop, training);
         return weights.matMul(v);
     }

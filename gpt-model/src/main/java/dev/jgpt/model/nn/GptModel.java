@@ -96,7 +96,7 @@ public final class GptModel extends AbstractBlock {
      * @return logits {@code (B, T, V)}
      */
     public NDArray forward(ParameterStore ps, NDArray ids, boolean training) {
-        return head(ps, hidden(ps, ids, training, null), training);
+        return head(ps, hidden(ps, ids, null, null, training, null), training);
     }
 
     /**
@@ -107,7 +107,7 @@ public final class GptModel extends AbstractBlock {
      * @return logits {@code (B, T, V)} for the new positions
      */
     public NDArray forward(ParameterStore ps, NDArray ids, boolean training, KvCache cache) {
-        return head(ps, hidden(ps, ids, training, cache), training);
+        return head(ps, hidden(ps, ids, null, null, training, cache), training);
     }
 
     /**
@@ -118,7 +118,26 @@ public final class GptModel extends AbstractBlock {
      * @return logits {@code (B, V)}
      */
     public NDArray forwardLast(ParameterStore ps, NDArray ids, boolean training, KvCache cache) {
-        NDArray h = hidden(ps, ids, training, cache);
+        return forwardLast(ps, ids, null, null, training, cache);
+    }
+
+    /**
+     * {@link #forwardLast(ParameterStore, NDArray, boolean, KvCache)} for a left-padded batch.
+     *
+     * @param positions position ids {@code (B, T)} of the new tokens (each row counts from its
+     *     first real token), or {@code null} for {@code cache.length() ..}
+     * @param keyMask additive padding mask {@code (B, cache.length() + T)} from {@link
+     *     #paddingMask}, or {@code null}
+     * @return logits {@code (B, V)} of the last position
+     */
+    public NDArray forwardLast(
+            ParameterStore ps,
+            NDArray ids,
+            NDArray positions,
+            NDArray keyMask,
+            boolean training,
+            KvCache cache) {
+        NDArray h = hidden(ps, ids, positions, keyMask, training, cache);
         long t = h.getShape().get(1);
         return head(ps, h.get(new ai.djl.ndarray.index.NDIndex(":, {}, :", t - 1)), training);
     }
@@ -135,10 +154,27 @@ public final class GptModel extends AbstractBlock {
      * @return {@code (B, T, C)}
      */
     public NDArray hidden(ParameterStore ps, NDArray ids, boolean training) {
-        return hidden(ps, ids, training, null);
+        return hidden(ps, ids, null, null, training, null);
     }
 
-    private NDArray hidden(ParameterStore ps, NDArray ids, boolean training, KvCache cache) {
+    /**
+     * The additive padding mask for {@link #forwardLast(ParameterStore, NDArray, NDArray,
+     * NDArray, boolean, KvCache)}: 0 where {@code real} is true, -1e9 where it is padding. A large
+     * finite number rather than -inf keeps a padded query that sees only padding finite.
+     *
+     * @param real {@code (B, T_keys)} booleans (or 0/1 numbers)
+     */
+    public static NDArray paddingMask(NDArray real) {
+        return real.toType(DataType.FLOAT32, false).sub(1f).mul(1e9f);
+    }
+
+    private NDArray hidden(
+            ParameterStore ps,
+            NDArray ids,
+            NDArray positionIds,
+            NDArray keyMask,
+            boolean training,
+            KvCache cache) {
         Shape shape = ids.getShape();
         if (shape.dimension() != 2) {
             throw new IllegalArgumentException("Expected token ids of shape (B, T), got " + shape);
@@ -152,11 +188,12 @@ public final class GptModel extends AbstractBlock {
                             + " exceeds the model's context length "
                             + config.contextLength());
         }
-        NDArray positions = ids.getManager().arange(offset, offset + t);
+        NDArray positions =
+                positionIds != null ? positionIds : ids.getManager().arange(offset, offset + t);
         NDArray x = wte.forward(ps, ids, training).add(wpe.forward(ps, positions, training));
         x = Dropouts.apply(x, config.dropRate(), training);
         for (int i = 0; i < blocks.size(); i++) {
-            x = blocks.get(i).forward(ps, x, training, cache, i);
+            x = blocks.get(i).forward(ps, x, training, cache, i, keyMask);
         }
         if (cache != null) {
             cache.advance(t);

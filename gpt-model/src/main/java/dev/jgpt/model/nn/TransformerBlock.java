@@ -68,7 +68,19 @@ public final class TransformerBlock extends AbstractBlock {
     /** As {@link #forward(ParameterStore, NDArray, boolean)}, reading and filling {@code cache}. */
     public NDArray forward(
             ParameterStore ps, NDArray x, boolean training, KvCache cache, int layer) {
-        NDArray a = attn.forward(ps, ln1.forward(ps, x, training), training, cache, layer);
+        return forward(ps, x, training, cache, layer, null);
+    }
+
+    /** As above, with an additive {@code (B, T_keys)} padding mask (or {@code null}). */
+    public NDArray forward(
+            ParameterStore ps,
+            NDArray x,
+            boolean training,
+            KvCache cache,
+            int layer,
+            NDArray keyMask) {
+        NDArray a =
+                attn.forward(ps, ln1.forward(ps, x, training), training, cache, layer, keyMask);
         x = x.add(Dropouts.apply(a, residDrop, training));
         NDArray m = mlp.forward(ps, ln2.forward(ps, x, training), training);
         return x.add(Dropouts.apply(m, residDrop, training));

@@ -95,11 +95,45 @@ class GeneratorTest {
     }
 
     @Test
+    void batchedGenerationEqualsOneByOne() {
+        long[][] prompts = {
+            fixture.greedyPrompt,
+            fixture.inputIds[1],
+            {6109, 3626},
+            java.util.Arrays.copyOf(fixture.inputIds[0], 9)
+        };
+        Generator gen = new Generator(lm);
+        for (SamplingConfig cfg : new SamplingConfig[] {
+                SamplingConfig.greedy(15), SamplingConfig.greedy(15).withSampling(1.3f, 40, 0.9f, 77)}) {
+            long[][] batched = gen.generateBatch(prompts, cfg);
+            for (int i = 0; i < prompts.length; i++) {
+                assertThat(batched[i]).as("prompt %d, %s", i, cfg)
+                        .containsExactly(gen.generate(prompts[i], cfg, null));
+            }
+        }
+    }
+
+    @Test
+    void batchRowsStopAtEndOfTextIndependently() {
+        long eos = fixture.greedyContinuation[6];
+        SamplingConfig cfg = SamplingConfig.greedy(12).withEndOfText(eos);
+        long[][] prompts = {fixture.greedyPrompt, {6109, 3626, 6100, 345}};
+        long[][] batched = new Generator(lm).generateBatch(prompts, cfg);
+        assertThat(batched[0]).containsExactly(java.util.Arrays.copyOf(fixture.greedyContinuation, 6));
+        assertThat(batched[1]).containsExactly(new Generator(lm).generate(prompts[1], cfg, null));
+        assertThatThrownBy(() -> new Generator(lm).generateBatch(prompts, SamplingConfig.greedy(200)))
+                .hasMessageContaining("fit the context length 128");
+        assertThatThrownBy(() -> new Generator(lm).generateBatch(new long[][] {{1}, {}}, cfg))
+                .hasMessageContaining("Prompt 1 is empty");
+    }
+
+    @Test
     void generationLeavesNoArraysBehind() {
         ai.djl.ndarray.BaseNDManager manager = (ai.djl.ndarray.BaseNDManager) lm.manager();
         int before = manager.getManagedArrays().size();
         new Generator(lm, true).greedy(fixture.greedyPrompt, 40);
         new Generator(lm, false).greedy(fixture.greedyPrompt, 10);
+        new Generator(lm).generateBatch(new long[][] {{1, 2}, {3}}, SamplingConfig.greedy(5));
         assertThat(manager.getManagedArrays()).hasSize(before);
     }
 
