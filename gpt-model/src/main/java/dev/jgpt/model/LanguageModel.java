@@ -7,11 +7,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import dev.jgpt.model.io.CheckpointException;
-import dev.jgpt.model.io.Gpt2Checkpoint;
+import dev.jgpt.model.io.Checkpoints;
 import dev.jgpt.model.io.JgptCheckpoint;
 import dev.jgpt.model.nn.GptModel;
 import dev.jgpt.model.nn.KvCache;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -59,25 +58,21 @@ public final class LanguageModel implements AutoCloseable {
 
     /**
      * Loads a HuggingFace GPT-2 folder ({@code config.json} + {@code model.safetensors}) or the
-     * project's own checkpoint folder ({@code config.json} + {@code jgpt-NNNN.params}).
+     * project's own checkpoint folder ({@code config.json} + {@code jgpt-0000.params}).
      *
      * @throws CheckpointException naming the problem if neither loads
      */
     public static LanguageModel load(Path dir, Device device) {
-        if (!Files.isDirectory(dir)) {
-            throw new CheckpointException("Model folder not found: " + dir);
+        GptModel gpt = new GptModel(Checkpoints.readConfig(dir));
+        Model model = Model.newInstance("jgpt", device);
+        try {
+            model.setBlock(gpt);
+            Checkpoints.loadInto(gpt, model.getNDManager(), dir);
+            return new LanguageModel(model);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
         }
-        if (Files.exists(dir.resolve(Gpt2Checkpoint.WEIGHTS_FILE))) {
-            return Gpt2Checkpoint.load(dir, device);
-        }
-        if (JgptCheckpoint.isCheckpoint(dir)) {
-            return JgptCheckpoint.load(dir, device);
-        }
-        throw new CheckpointException(
-                "No model found in "
-                        + dir
-                        + ": expected a HuggingFace GPT-2 folder (config.json + model.safetensors)"
-                        + " or a jgpt checkpoint (config.json + jgpt-NNNN.params)");
     }
 
     /** {@link #load(Path, Device)} onto the engine's default device (a GPU when it has one). */

@@ -3,6 +3,7 @@ package dev.jgpt.model.generate;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.jgpt.model.LanguageModel;
+import ai.djl.training.ParameterStore;
 import dev.jgpt.model.nn.GptModel;
 import dev.jgpt.model.nn.KvCache;
 import java.util.Arrays;
@@ -19,7 +20,9 @@ import java.util.Arrays;
  */
 public final class Generator {
 
-    private final LanguageModel lm;
+    private final GptModel gpt;
+    private final ParameterStore ps;
+    private final NDManager manager;
     private final boolean useKvCache;
 
     /** A generator over {@code lm} that uses the key/value cache. */
@@ -29,7 +32,17 @@ public final class Generator {
 
     /** A generator over {@code lm}, with or without the key/value cache. */
     public Generator(LanguageModel lm, boolean useKvCache) {
-        this.lm = lm;
+        this(lm.block(), new ParameterStore(lm.manager(), false), lm.manager(), useKvCache);
+    }
+
+    /**
+     * A generator over an initialised block, reading weights through {@code ps} and creating its
+     * temporaries (and cache) under {@code manager}.
+     */
+    public Generator(GptModel gpt, ParameterStore ps, NDManager manager, boolean useKvCache) {
+        this.gpt = gpt;
+        this.ps = ps;
+        this.manager = manager;
         this.useKvCache = useKvCache;
     }
 
@@ -47,11 +60,11 @@ public final class Generator {
      */
     public long[] generate(long[] prompt, SamplingConfig config, TokenListener listener) {
         checkPrompt(prompt, "The prompt");
-        int context = lm.config().contextLength();
+        int context = gpt.config().contextLength();
         Sampler sampler = new Sampler(config);
         long[] tokens = Arrays.copyOf(prompt, prompt.length + config.maxNewTokens());
         int length = prompt.length;
-        try (KvCache cache = useKvCache ? lm.newCache() : null) {
+        try (KvCache cache = useKvCache ? gpt.newCache(manager) : null) {
             for (int step = 0; step < config.maxNewTokens(); step++) {
                 float[] last = nextLogits(tokens, length, context, cache);
                 long next = sampler.next(last);
@@ -83,7 +96,7 @@ public final class Generator {
         if (b == 0) {
             throw new IllegalArgumentException("No prompts given");
         }
-        int context = lm.config().contextLength();
+        int context = gpt.config().contextLength();
         long[][] rows = new long[b][];
         int maxLen = 0;
         for (int i = 0; i < b; i++) {
@@ -119,7 +132,7 @@ public final class Generator {
         boolean[] done = new boolean[b];
         int length = maxLen;
         int steps = 0;
-        try (KvCache cache = lm.newCache()) {
+        try (KvCache cache = gpt.newCache(manager)) {
             for (int i = 0; i < b; i++) {
                 samplers[i] = new Sampler(config);
             }
@@ -167,7 +180,7 @@ public final class Generator {
 
     private float[][] batchLogits(long[] feed, long[] positions, int b, int t, boolean[][] real,
             int keys, KvCache cache) {
-        try (NDManager scope = lm.manager().newSubManager()) {
+        try (NDManager scope = manager.newSubManager()) {
             NDArray ids = scope.create(feed).reshape(b, t);
             NDArray pos = scope.create(positions).reshape(b, t);
             boolean[] mask = new boolean[b * keys];
@@ -175,7 +188,7 @@ public final class Generator {
                 System.arraycopy(real[i], 0, mask, i * keys, keys);
             }
             NDArray keyMask = GptModel.paddingMask(scope.create(mask).reshape(b, keys));
-            float[] flat = lm.lastLogits(ids, pos, keyMask, cache).toFloatArray();
+            float[] flat = gpt.forwardLast(ps, ids, pos, keyMask, false, cache).toFloatArray();
             int v = flat.length / b;
             float[][] rows = new float[b][];
             for (int i = 0; i < b; i++) {
@@ -189,7 +202,7 @@ public final class Generator {
         if (prompt.length == 0) {
             throw new IllegalArgumentException(what + " is empty: give at least one token");
         }
-        int vocab = lm.config().vocabSize();
+        int vocab = gpt.config().vocabSize();
         for (long id : prompt) {
             if (id < 0 || id >= vocab) {
                 throw new IllegalArgumentException(
@@ -209,9 +222,9 @@ public final class Generator {
             }
             feed = Arrays.copyOfRange(tokens, Math.max(0, length - context), length);
         }
-        try (NDManager scope = lm.manager().newSubManager()) {
+        try (NDManager scope = manager.newSubManager()) {
             NDArray ids = scope.create(feed).reshape(1, feed.length);
-            return lm.lastLogits(ids, cache).get(0).toFloatArray();
+            return gpt.forwardLast(ps, ids, false, cache).get(0).toFloatArray();
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.jgpt.model.io;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.initializer.Initializer;
@@ -50,36 +51,44 @@ public final class Gpt2Checkpoint {
      * @throws CheckpointException naming the file or tensor at fault
      */
     public static LanguageModel load(Path dir, Device device) {
-        GptConfig config = readConfig(dir.resolve(CONFIG_FILE));
+        GptModel gpt = new GptModel(readConfig(dir.resolve(CONFIG_FILE)));
+        Model model = Model.newInstance("gpt2", device);
+        try {
+            model.setBlock(gpt);
+            loadInto(gpt, model.getNDManager(), dir);
+            return new LanguageModel(model);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Initialises {@code gpt} on {@code manager} with the weights in {@code dir}, after checking
+     * that every tensor is present with the right shape.
+     *
+     * @throws CheckpointException naming the file or tensor at fault
+     */
+    public static void loadInto(GptModel gpt, NDManager manager, Path dir) {
         try (SafeTensors st = SafeTensors.open(dir.resolve(WEIGHTS_FILE))) {
-            GptModel gpt = new GptModel(config);
-            Map<String, String> sources = matchTensors(st, gpt, config);
-            Model model = Model.newInstance("gpt2", device);
-            try {
-                model.setBlock(gpt);
-                // Every value is overwritten below: skip the cost of a random init.
-                gpt.setInitializer(Initializer.ZEROS, p -> true);
-                gpt.initialize(model.getNDManager());
-                for (Map.Entry<String, Parameter> e : gpt.gpt2Parameters().entrySet()) {
-                    String source = sources.get(e.getKey());
-                    NDArray array = e.getValue().getArray();
-                    float[] data = st.readFloats(source);
-                    if (isConv1D(e.getKey())) {
-                        Shape s = array.getShape(); // (out, in); the file holds (in, out)
-                        data = transpose(data, (int) s.get(1), (int) s.get(0));
-                    }
-                    array.set(FloatBuffer.wrap(data));
+            Map<String, String> sources = matchTensors(st, gpt, gpt.config());
+            // Every value is overwritten below: skip the cost of a random init.
+            gpt.setInitializer(Initializer.ZEROS, p -> true);
+            gpt.initialize(manager);
+            for (Map.Entry<String, Parameter> e : gpt.gpt2Parameters().entrySet()) {
+                NDArray array = e.getValue().getArray();
+                float[] data = st.readFloats(sources.get(e.getKey()));
+                if (isConv1D(e.getKey())) {
+                    Shape s = array.getShape(); // (out, in); the file holds (in, out)
+                    data = transpose(data, (int) s.get(1), (int) s.get(0));
                 }
-                return new LanguageModel(model);
-            } catch (RuntimeException e) {
-                model.close();
-                throw e;
+                array.set(FloatBuffer.wrap(data));
             }
         }
     }
 
     /** Reads a HuggingFace (or jgpt) {@code config.json}. */
-    static GptConfig readConfig(Path file) {
+    public static GptConfig readConfig(Path file) {
         String json;
         try {
             json = Files.readString(file, StandardCharsets.UTF_8);

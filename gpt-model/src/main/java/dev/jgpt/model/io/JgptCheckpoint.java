@@ -3,6 +3,7 @@ package dev.jgpt.model.io;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.jgpt.model.GptConfig;
@@ -93,26 +94,11 @@ public final class JgptCheckpoint {
      * @throws CheckpointException if a file is missing, truncated, or does not match the config
      */
     public static LanguageModel load(Path dir, Device device) {
-        GptConfig config = Gpt2Checkpoint.readConfig(dir.resolve(Gpt2Checkpoint.CONFIG_FILE));
-        Path file = dir.resolve(PARAMS_FILE);
-        GptModel gpt = new GptModel(config);
-        Map<String, Parameter> expected = new GptModel(config).gpt2Parameters();
+        GptModel gpt = new GptModel(Gpt2Checkpoint.readConfig(dir.resolve(Gpt2Checkpoint.CONFIG_FILE)));
         Model model = Model.newInstance(MODEL_NAME, device);
         try {
             model.setBlock(gpt);
-            try (InputStream in = Files.newInputStream(file);
-                    DataInputStream dis = new DataInputStream(new BufferedInputStream(in))) {
-                readParams(file, model, gpt, dis);
-            } catch (NoSuchFileException e) {
-                throw new CheckpointException("Checkpoint file not found: " + file, e);
-            } catch (EOFException e) {
-                throw new CheckpointException(
-                        file + " is truncated, or holds fewer layers than " + config, e);
-            } catch (IOException | MalformedModelException e) {
-                throw new CheckpointException(
-                        file + " does not match " + config + ": " + e.getMessage(), e);
-            }
-            checkShapes(file, gpt, expected);
+            loadInto(gpt, model.getNDManager(), dir);
             return new LanguageModel(model);
         } catch (RuntimeException e) {
             model.close();
@@ -120,7 +106,32 @@ public final class JgptCheckpoint {
         }
     }
 
-    private static void readParams(Path file, Model model, GptModel gpt, DataInputStream dis)
+    /**
+     * Fills {@code gpt} on {@code manager} from the parameter file in {@code dir}, checking every
+     * shape against {@code gpt}'s config.
+     *
+     * @throws CheckpointException if the file is missing, truncated, or does not match
+     */
+    public static void loadInto(GptModel gpt, NDManager manager, Path dir) {
+        GptConfig config = gpt.config();
+        Path file = dir.resolve(PARAMS_FILE);
+        Map<String, Parameter> expected = new GptModel(config).gpt2Parameters();
+        try (InputStream in = Files.newInputStream(file);
+                DataInputStream dis = new DataInputStream(new BufferedInputStream(in))) {
+            readParams(file, manager, gpt, dis);
+        } catch (NoSuchFileException e) {
+            throw new CheckpointException("Checkpoint file not found: " + file, e);
+        } catch (EOFException e) {
+            throw new CheckpointException(
+                    file + " is truncated, or holds fewer layers than " + config, e);
+        } catch (IOException | MalformedModelException e) {
+            throw new CheckpointException(
+                    file + " does not match " + config + ": " + e.getMessage(), e);
+        }
+        checkShapes(file, gpt, expected);
+    }
+
+    private static void readParams(Path file, NDManager manager, GptModel gpt, DataInputStream dis)
             throws IOException, MalformedModelException {
         byte[] magic = new byte[4];
         dis.readFully(magic);
@@ -143,7 +154,7 @@ public final class JgptCheckpoint {
             dis.readUTF();
             dis.readUTF();
         }
-        gpt.loadParameters(model.getNDManager(), dis);
+        gpt.loadParameters(manager, dis);
         if (dis.read() != -1) {
             throw new CheckpointException(
                     file + " has data after the last parameter: it holds more than the config");

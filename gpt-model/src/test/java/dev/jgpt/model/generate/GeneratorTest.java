@@ -49,6 +49,18 @@ class GeneratorTest {
     }
 
     @Test
+    void promptsLongerThanTheContextAreCroppedToTheLastWindow() {
+        int context = lm.config().contextLength();
+        long[] longPrompt = new long[context + 70];
+        for (int i = 0; i < longPrompt.length; i++) {
+            longPrompt[i] = (i * 7919L) % 50000;
+        }
+        long[] window = java.util.Arrays.copyOfRange(longPrompt, 70, longPrompt.length);
+        assertThat(new Generator(lm).greedy(longPrompt, 5))
+                .containsExactly(new Generator(lm).greedy(window, 5));
+    }
+
+    @Test
     void cacheMatchesNoCacheOnARandomly_initialised124MModel() {
         GptConfig cfg = GptConfig.gpt2Small().withDropRate(0f);
         try (LanguageModel big = LanguageModel.create(cfg, Engine.getInstance().defaultDevice(), 3)) {
