@@ -1,0 +1,130 @@
+package dev.jgpt.datasets;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.dataset.RandomAccessDataset;
+import ai.djl.training.dataset.Record;
+import ai.djl.util.Progress;
+import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Labelled texts encoded to equal length for classification (the book's {@code SpamDataset}):
+ * each text is tokenized, cut to the maximum length, and padded on the right with {@code
+ * <|endoftext|>} (50256). The maximum is the longest encoded text unless given; validation and
+ * test sets should use the training set's {@link #maxLength()}.
+ *
+ * <p>Records: data {@code (L)} int64, label scalar int64; batched {@code (B, L)} and {@code (B)}.
+ */
+public final class ClassificationDataset extends RandomAccessDataset {
+
+    /** The padding id (GPT-2's end-of-text). */
+    public static final long PAD_ID = 50256;
+
+    private final long[][] encoded;
+    private final long[] labels;
+    private final int maxLength;
+
+    private ClassificationDataset(Builder b) {
+        super(b);
+        long[][] raw = new long[b.texts.size()][];
+        int longest = 0;
+        for (int i = 0; i < raw.length; i++) {
+            raw[i] = b.tokenizer.encode(b.texts.get(i).text());
+            longest = Math.max(longest, raw[i].length);
+        }
+        maxLength = b.maxLength > 0 ? b.maxLength : longest;
+        if (maxLength == 0) {
+            throw new DatasetException("Every text is empty");
+        }
+        encoded = new long[raw.length][];
+        labels = new long[raw.length];
+        for (int i = 0; i < raw.length; i++) {
+            long[] row = Arrays.copyOf(raw[i], maxLength); // cuts or extends
+            Arrays.fill(row, Math.min(raw[i].length, maxLength), maxLength, PAD_ID);
+            encoded[i] = row;
+            labels[i] = b.texts.get(i).label();
+        }
+    }
+
+    /** A builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The length every record has. */
+    public int maxLength() {
+        return maxLength;
+    }
+
+    /** The encoded, padded ids of record {@code i}. */
+    public long[] ids(int i) {
+        return encoded[i].clone();
+    }
+
+    /** The label of record {@code i}. */
+    public long label(int i) {
+        return labels[i];
+    }
+
+    @Override
+    public Record get(NDManager manager, long index) {
+        int i = Math.toIntExact(index);
+        return new Record(new NDList(manager.create(encoded[i])), new NDList(manager.create(labels[i])));
+    }
+
+    @Override
+    protected long availableSize() {
+        return encoded.length;
+    }
+
+    @Override
+    public void prepare(Progress progress) {
+        // encoded in the constructor
+    }
+
+    /** Builds a {@link ClassificationDataset}. */
+    public static final class Builder extends BaseBuilder<Builder> {
+
+        List<LabeledText> texts;
+        Gpt2Tokenizer tokenizer;
+        int maxLength;
+
+        @Override
+        protected Builder self() {
+            return this;
+        }
+
+        /** The examples and the tokenizer to encode them with. */
+        public Builder setTexts(List<LabeledText> texts, Gpt2Tokenizer tokenizer) {
+            this.texts = List.copyOf(texts);
+            this.tokenizer = tokenizer;
+            return this;
+        }
+
+        /** Pads or cuts every text to this many tokens (default: the longest text). */
+        public Builder optMaxLength(int maxLength) {
+            if (maxLength < 1) {
+                throw new IllegalArgumentException("maxLength must be >= 1, got " + maxLength);
+            }
+            this.maxLength = maxLength;
+            return this;
+        }
+
+        /** Seeded shuffled (or ordered) batches. */
+        public Builder setSampling(int batchSize, boolean shuffle, boolean dropLast, long seed) {
+            return shuffle
+                    ? setSampling(SeededShuffleSampler.batches(batchSize, dropLast, seed))
+                    : setSampling(batchSize, false, dropLast);
+        }
+
+        /** Builds the dataset, encoding every text. */
+        public ClassificationDataset build() {
+            if (texts == null || texts.isEmpty()) {
+                throw new DatasetException("No texts to encode");
+            }
+            return new ClassificationDataset(this);
+        }
+    }
+}

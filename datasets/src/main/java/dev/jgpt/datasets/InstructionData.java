@@ -1,0 +1,100 @@
+package dev.jgpt.datasets;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The book's instruction data (chapter 7): a JSON array of {@code {instruction, input, output}},
+ * the Alpaca prompt format, and the 85/10/5 split.
+ */
+public final class InstructionData {
+
+    /** The Alpaca preamble. */
+    public static final String PREAMBLE =
+            "Below is an instruction that describes a task. "
+                    + "Write a response that appropriately completes the request.";
+
+    private InstructionData() {}
+
+    /**
+     * Parses the JSON array.
+     *
+     * @throws DatasetException naming the index of a malformed entry
+     */
+    public static List<InstructionExample> parse(Path json) {
+        String text = TextFiles.read(json);
+        JsonArray array;
+        try {
+            JsonElement root = JsonParser.parseString(text);
+            if (!root.isJsonArray()) {
+                throw new DatasetException(json + ": expected a JSON array of entries");
+            }
+            array = root.getAsJsonArray();
+        } catch (JsonParseException e) {
+            throw new DatasetException(json + " is not valid JSON: " + e.getMessage(), e);
+        }
+        List<InstructionExample> out = new ArrayList<>(array.size());
+        for (int i = 0; i < array.size(); i++) {
+            JsonElement e = array.get(i);
+            if (!e.isJsonObject()) {
+                throw new DatasetException(json + ": entry " + i + " is not an object");
+            }
+            JsonObject o = e.getAsJsonObject();
+            out.add(new InstructionExample(
+                    field(json, i, o, "instruction", true),
+                    field(json, i, o, "input", false),
+                    field(json, i, o, "output", true)));
+        }
+        return out;
+    }
+
+    private static String field(Path json, int index, JsonObject o, String name, boolean required) {
+        JsonElement e = o.get(name);
+        if (e == null || e.isJsonNull()) {
+            if (required) {
+                throw new DatasetException(json + ": entry " + index + " has no '" + name + "'");
+            }
+            return "";
+        }
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
+            throw new DatasetException(json + ": entry " + index + " field '" + name + "' is not a string");
+        }
+        return e.getAsString();
+    }
+
+    /**
+     * The prompt, exactly as the book's {@code format_input}: the preamble, {@code ###
+     * Instruction:}, and {@code ### Input:} only when the input is non-empty.
+     */
+    public static String formatPrompt(InstructionExample e) {
+        String instruction = PREAMBLE + "\n\n### Instruction:\n" + e.instruction();
+        return e.input().isEmpty() ? instruction : instruction + "\n\n### Input:\n" + e.input();
+    }
+
+    /** The text the model is trained on: the prompt, {@code ### Response:} and the output. */
+    public static String formatFull(InstructionExample e) {
+        return formatPrompt(e) + responsePrefix() + e.output();
+    }
+
+    /** What separates the prompt from the response. */
+    public static String responsePrefix() {
+        return "\n\n### Response:\n";
+    }
+
+    /**
+     * The book's split, in file order: the first {@code int(0.85 n)} for training, the next
+     * {@code int(0.1 n)} for testing, the rest for validation (935 / 110 / 55 of 1,100).
+     */
+    public static Splits<InstructionExample> split(List<InstructionExample> data) {
+        int train = (int) (data.size() * 0.85);
+        int test = (int) (data.size() * 0.1);
+        return new Splits<>(data.subList(0, train), data.subList(train + test, data.size()),
+                data.subList(train, train + test));
+    }
+}
