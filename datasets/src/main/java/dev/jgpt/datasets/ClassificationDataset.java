@@ -85,7 +85,7 @@ public final class ClassificationDataset extends RandomAccessDataset {
     }
 
     /** Builds a {@link ClassificationDataset}. */
-    public static final class Builder extends BaseBuilder<Builder> {
+    public static final class Builder extends SeededBuilder<Builder> {
 
         List<LabeledText> texts;
         Gpt2Tokenizer tokenizer;
@@ -112,12 +112,6 @@ public final class ClassificationDataset extends RandomAccessDataset {
             return this;
         }
 
-        /** Seeded shuffled (or ordered) batches. */
-        public Builder setSampling(int batchSize, boolean shuffle, boolean dropLast, long seed) {
-            return shuffle
-                    ? setSampling(SeededShuffleSampler.batches(batchSize, dropLast, seed))
-                    : setSampling(batchSize, false, dropLast);
-        }
 
         /** Builds the dataset, encoding every text. */
         public ClassificationDataset build() {

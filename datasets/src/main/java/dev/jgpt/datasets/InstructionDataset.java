@@ -65,7 +65,7 @@ public final class InstructionDataset extends RandomAccessDataset {
     }
 
     /** Builds an {@link InstructionDataset}. */
-    public static final class Builder extends BaseBuilder<Builder> {
+    public static final class Builder extends SeededBuilder<Builder> {
 
         List<InstructionExample> examples;
         Gpt2Tokenizer tokenizer;
@@ -89,12 +89,6 @@ public final class InstructionDataset extends RandomAccessDataset {
             return this;
         }
 
-        /** Seeded shuffled (or ordered) batches. */
-        public Builder setSampling(int batchSize, boolean shuffle, boolean dropLast, long seed) {
-            return shuffle
-                    ? setSampling(SeededShuffleSampler.batches(batchSize, dropLast, seed))
-                    : setSampling(batchSize, false, dropLast);
-        }
 
         /** Builds the dataset; set a collator first (the default stack cannot batch ragged ids). */
         public InstructionDataset build() {

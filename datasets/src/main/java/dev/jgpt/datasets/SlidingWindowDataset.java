@@ -77,7 +77,7 @@ public final class SlidingWindowDataset extends RandomAccessDataset {
     }
 
     /** Builds a {@link SlidingWindowDataset}. */
-    public static final class Builder extends BaseBuilder<Builder> {
+    public static final class Builder extends SeededBuilder<Builder> {
 
         long[] ids;
         int maxLength = 256;
@@ -139,15 +139,6 @@ public final class SlidingWindowDataset extends RandomAccessDataset {
             return this;
         }
 
-        /**
-         * Batches of {@code batchSize}, shuffled with {@code seed} (or in order when {@code
-         * shuffle} is false), optionally dropping a last partial batch.
-         */
-        public Builder setSampling(int batchSize, boolean shuffle, boolean dropLast, long seed) {
-            return shuffle
-                    ? setSampling(SeededShuffleSampler.batches(batchSize, dropLast, seed))
-                    : setSampling(batchSize, false, dropLast);
-        }
 
         /**
          * Builds the dataset.

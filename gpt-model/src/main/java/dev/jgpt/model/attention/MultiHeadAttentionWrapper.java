@@ -6,9 +6,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
+import dev.jgpt.model.nn.UnaryBlock;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -22,7 +21,7 @@ import java.util.List;
  * <p>Shapes: input {@code (B, T, d_in)}, each head {@code (B, T, d_out)}, output {@code (B, T, H
  * * d_out)}.
  */
-public final class MultiHeadAttentionWrapper extends AbstractBlock {
+public final class MultiHeadAttentionWrapper extends UnaryBlock {
 
     private final int dOut;
     private final List<CausalAttention> heads;
@@ -62,11 +61,6 @@ public final class MultiHeadAttentionWrapper extends AbstractBlock {
         return NDArrays.concat(outputs, 2);
     }
 
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
-    }
 
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {

@@ -1,13 +1,11 @@
 package dev.jgpt.model.attention;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
+import dev.jgpt.model.nn.UnaryBlock;
 import dev.jgpt.model.nn.Linear;
 
 /**
@@ -18,7 +16,7 @@ import dev.jgpt.model.nn.Linear;
  * {@code (B, T, T)}, output {@code (B, T, d_out)}. Each projection's weight is {@code (d_out,
  * d_in)}.
  */
-public class SelfAttention extends AbstractBlock {
+public class SelfAttention extends UnaryBlock {
 
     private final int dOut;
     private final Linear wQuery;
@@ -69,11 +67,6 @@ public class SelfAttention extends AbstractBlock {
         return weights(ps, x, training).matMul(wValue.forward(ps, x, training));
     }
 
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
-    }
 
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {

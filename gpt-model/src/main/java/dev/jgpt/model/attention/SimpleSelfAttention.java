@@ -1,11 +1,8 @@
 package dev.jgpt.model.attention;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
+import dev.jgpt.model.nn.UnaryBlock;
 
 /**
  * The book's first attention (section 3.3): no trainable weights. Each token's context vector is
@@ -14,22 +11,17 @@ import ai.djl.util.PairList;
  * <p>Shapes: input {@code (B, T, C)}, attention weights {@code (B, T, T)}, output {@code (B, T,
  * C)}.
  */
-public final class SimpleSelfAttention extends AbstractBlock {
+public final class SimpleSelfAttention extends UnaryBlock {
 
     /** The attention weights {@code softmax(x x^T)}, {@code (B, T, T)}; each row sums to 1. */
     public static NDArray weights(NDArray x) {
         return x.matMul(x.transpose(0, 2, 1)).softmax(2);
     }
 
+    /** {@code (B, T, C) -> (B, T, C)}: each row the attention-weighted sum of all inputs. */
     @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray x = inputs.singletonOrThrow();
-        return new NDList(weights(x).matMul(x));
+    public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
+        return weights(x).matMul(x);
     }
 
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0]};
-    }
 }

@@ -1,6 +1,5 @@
 package dev.jgpt.model.io;
 
-import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -44,24 +43,6 @@ public final class Gpt2Checkpoint {
     private static final String PREFIX = "transformer.";
 
     private Gpt2Checkpoint() {}
-
-    /**
-     * Loads {@code dir} onto {@code device}.
-     *
-     * @throws CheckpointException naming the file or tensor at fault
-     */
-    public static LanguageModel load(Path dir, Device device) {
-        GptModel gpt = new GptModel(readConfig(dir.resolve(CONFIG_FILE)));
-        Model model = Model.newInstance("gpt2", device);
-        try {
-            model.setBlock(gpt);
-            loadInto(gpt, model.getNDManager(), dir);
-            return new LanguageModel(model);
-        } catch (RuntimeException e) {
-            model.close();
-            throw e;
-        }
-    }
 
     /**
      * Initialises {@code gpt} on {@code manager} with the weights in {@code dir}, after checking

@@ -1,6 +1,5 @@
 package dev.jgpt.model.io;
 
-import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ndarray.NDManager;
@@ -43,12 +42,6 @@ public final class JgptCheckpoint {
 
     private JgptCheckpoint() {}
 
-    /** Whether {@code dir} looks like a jgpt checkpoint. */
-    public static boolean isCheckpoint(Path dir) {
-        return Files.isRegularFile(dir.resolve(PARAMS_FILE))
-                && Files.isRegularFile(dir.resolve(Gpt2Checkpoint.CONFIG_FILE));
-    }
-
     /**
      * Saves {@code lm} into {@code dir}, creating it if needed.
      *
@@ -86,24 +79,6 @@ public final class JgptCheckpoint {
         dos.write(input.getEncoded());
         dos.writeInt(0); // no properties
         lm.block().saveParameters(dos);
-    }
-
-    /**
-     * Loads the checkpoint in {@code dir} onto {@code device}.
-     *
-     * @throws CheckpointException if a file is missing, truncated, or does not match the config
-     */
-    public static LanguageModel load(Path dir, Device device) {
-        GptModel gpt = new GptModel(Gpt2Checkpoint.readConfig(dir.resolve(Gpt2Checkpoint.CONFIG_FILE)));
-        Model model = Model.newInstance(MODEL_NAME, device);
-        try {
-            model.setBlock(gpt);
-            loadInto(gpt, model.getNDManager(), dir);
-            return new LanguageModel(model);
-        } catch (RuntimeException e) {
-            model.close();
-            throw e;
-        }
     }
 
     /**

@@ -5,9 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 
 /**
  * Causal multi-head self-attention, the efficient form: one fused query/key/value projection,
@@ -18,7 +16,7 @@ import ai.djl.util.PairList;
  * {@code [q | k | v]}, {@code c_proj} is {@code (C, C)}; inside, queries, keys and values are
  * {@code (B, H, T, D)} with {@code D = C / H}, and the attention weights {@code (B, H, T, T)}.
  */
-public final class CausalSelfAttention extends AbstractBlock {
+public final class CausalSelfAttention extends UnaryBlock {
 
     private final int embedDim;
     private final int numHeads;
@@ -136,16 +134,7 @@ public final class CausalSelfAttention extends AbstractBlock {
         return x.transpose(0, 2, 1, 3).reshape(b, t, embedDim);
     }
 
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
-    }
 
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0]};
-    }
 
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {

@@ -1,14 +1,11 @@
 package dev.jgpt.model.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
-import ai.djl.util.PairList;
 
 /**
  * A lookup table: row {@code i} of {@code weight} is the vector for id {@code i}.
@@ -16,7 +13,7 @@ import ai.djl.util.PairList;
  * <p>Shapes: input ids {@code (B, T)} (integer), output {@code (B, T, C)}; {@code weight} is
  * {@code (num, C)}.
  */
-public final class Embedding extends AbstractBlock {
+public final class Embedding extends UnaryBlock {
 
     private final int num;
     private final int dim;
@@ -50,11 +47,6 @@ public final class Embedding extends AbstractBlock {
         return ai.djl.nn.core.Embedding.embedding(ids, w, SparseFormat.DENSE).singletonOrThrow();
     }
 
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
-    }
 
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {

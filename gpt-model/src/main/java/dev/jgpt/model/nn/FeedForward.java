@@ -1,13 +1,10 @@
 package dev.jgpt.model.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 
 /**
  * The position-wise feed-forward network: expand 4x, tanh-GELU, project back.
@@ -15,7 +12,7 @@ import ai.djl.util.PairList;
  * <p>Shapes: input and output {@code (B, T, C)}; {@code c_fc} is {@code (4C, C)}, {@code c_proj}
  * is {@code (C, 4C)} (names as in GPT-2's {@code mlp}).
  */
-public final class FeedForward extends AbstractBlock {
+public final class FeedForward extends UnaryBlock {
 
     private final Linear cFc;
     private final Linear cProj;
@@ -44,16 +41,7 @@ public final class FeedForward extends AbstractBlock {
         return cProj.forward(ps, Gelu.gelu(cFc.forward(ps, x, training)), training);
     }
 
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
-    }
 
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0]};
-    }
 
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {

@@ -1,11 +1,7 @@
 package dev.jgpt.model.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 
 /**
  * GELU with GPT-2's tanh approximation: {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}.
@@ -13,7 +9,7 @@ import ai.djl.util.PairList;
  *
  * <p>Shapes: any; output has the input's shape.
  */
-public final class Gelu extends AbstractBlock {
+public final class Gelu extends UnaryBlock {
 
     private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
 
@@ -27,15 +23,10 @@ public final class Gelu extends AbstractBlock {
     }
 
     @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(gelu(inputs.singletonOrThrow()));
+    public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
+        return gelu(x);
     }
 
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0]};
-    }
 
     @Override
     public String toString() {

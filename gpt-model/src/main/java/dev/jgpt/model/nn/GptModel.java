@@ -1,15 +1,12 @@
 package dev.jgpt.model.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
-import ai.djl.util.PairList;
 import dev.jgpt.model.GptConfig;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -27,7 +24,7 @@ import java.util.Map;
  * {@code ln_f}, {@code lm_head}; {@link #gpt2Parameters()} gives every parameter under its
  * checkpoint name.
  */
-public final class GptModel extends AbstractBlock {
+public final class GptModel extends UnaryBlock {
 
     private final GptConfig config;
     private final Embedding wte;
@@ -255,11 +252,6 @@ public final class GptModel extends AbstractBlock {
         return total;
     }
 
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
-    }
 
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {

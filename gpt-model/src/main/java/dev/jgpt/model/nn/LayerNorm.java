@@ -1,13 +1,10 @@
 package dev.jgpt.model.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
-import ai.djl.util.PairList;
 
 /**
  * Layer normalisation over the last axis only, {@code (x - mean) / sqrt(var + eps) * weight +
@@ -17,7 +14,7 @@ import ai.djl.util.PairList;
  * <p>Shapes: input and output {@code (..., C)}; {@code weight} (scale) and {@code bias} (shift)
  * are {@code (C)}.
  */
-public final class LayerNorm extends AbstractBlock {
+public final class LayerNorm extends UnaryBlock {
 
     private final int dim;
     private final float eps;
@@ -67,16 +64,7 @@ public final class LayerNorm extends AbstractBlock {
                 .singletonOrThrow();
     }
 
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
-    }
 
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0]};
-    }
 
     @Override
     public String toString() {

@@ -1,16 +1,13 @@
 package dev.jgpt.model.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.training.initializer.NormalInitializer;
-import ai.djl.util.PairList;
 
 /**
  * An affine map {@code y = x W^T + b} whose parameter shapes are fixed when it is built, so a
@@ -19,7 +16,7 @@ import ai.djl.util.PairList;
  * <p>Shapes: input {@code (..., in)}, output {@code (..., out)}; {@code weight} is {@code (out,
  * in)} like {@code torch.nn.Linear} (HF GPT-2's Conv1D stores the transpose).
  */
-public final class Linear extends AbstractBlock {
+public final class Linear extends UnaryBlock {
 
     private final int in;
     private final int out;
@@ -72,11 +69,6 @@ public final class Linear extends AbstractBlock {
         return ai.djl.nn.core.Linear.linear(x, w, b).singletonOrThrow();
     }
 
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
-    }
 
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {

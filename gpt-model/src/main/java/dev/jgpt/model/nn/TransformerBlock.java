@@ -1,13 +1,10 @@
 package dev.jgpt.model.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.jgpt.model.GptConfig;
 
 /**
@@ -16,7 +13,7 @@ import dev.jgpt.model.GptConfig;
  * <p>Shapes: input and output {@code (B, T, C)}. Children are named as in GPT-2's {@code h.N}:
  * {@code ln_1}, {@code attn}, {@code ln_2}, {@code mlp}.
  */
-public final class TransformerBlock extends AbstractBlock {
+public final class TransformerBlock extends UnaryBlock {
 
     private final float residDrop;
     private final LayerNorm ln1;
@@ -86,16 +83,7 @@ public final class TransformerBlock extends AbstractBlock {
         return x.add(Dropouts.apply(m, residDrop, training));
     }
 
-    @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
-    }
 
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0]};
-    }
 
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {
