@@ -1,0 +1,120 @@
+package dev.jgpt.training;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonParseException;
+import dev.jgpt.model.LanguageModel;
+import dev.jgpt.model.io.AtomicFiles;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Everything a killed run needs to continue: the model (a jgpt checkpoint), the optimizer's
+ * moments, and where training stood. Written to a temporary folder that replaces {@code
+ * checkpoint/} only once complete ({@code state.json} is written last), so a kill at any moment
+ * leaves either the previous or the new checkpoint, never a broken one.
+ */
+public final class TrainingCheckpoint {
+
+    /** The folder under the run's output folder. */
+    public static final String DIR = "checkpoint";
+
+    private static final String TMP = ".checkpoint-tmp";
+    private static final String OLD = ".checkpoint-old";
+    private static final String STATE = "state.json";
+    private static final String OPTIMIZER = "optimizer.bin";
+
+    /**
+     * Where a run stands.
+     *
+     * @param step optimizer steps done
+     * @param epoch the epoch in progress (0-based)
+     * @param nextBatch the first batch of that epoch not yet trained on
+     * @param tokensSeen input tokens trained on so far
+     * @param elapsedSeconds training time so far
+     */
+    public record State(long step, int epoch, int nextBatch, long tokensSeen, double elapsedSeconds) {}
+
+    private TrainingCheckpoint() {}
+
+    /** Saves a complete checkpoint under {@code out/checkpoint}. */
+    public static void save(Path out, LanguageModel lm, ResumableAdamW optimizer, State state) {
+        Path tmp = out.resolve(TMP);
+        Path target = out.resolve(DIR);
+        Path old = out.resolve(OLD);
+        try {
+            deleteTree(tmp);
+            lm.save(tmp);
+            try (DataOutputStream dos = new DataOutputStream(new BufferedOutputStream(
+                    Files.newOutputStream(tmp.resolve(OPTIMIZER))))) {
+                optimizer.save(lm.block().gpt2Parameters(), dos);
+            }
+            AtomicFiles.writeString(tmp.resolve(STATE), new Gson().toJson(state));
+            deleteTree(old);
+            if (Files.exists(target)) {
+                Files.move(target, old);
+            }
+            Files.move(tmp, target);
+            deleteTree(old);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write the checkpoint in " + out + ": " + e, e);
+        }
+    }
+
+    /** The newest complete checkpoint folder in {@code out}, if any. */
+    public static Optional<Path> find(Path out) {
+        for (String name : new String[] {DIR, OLD}) {
+            Path dir = out.resolve(name);
+            if (Files.isRegularFile(dir.resolve(STATE))) {
+                return Optional.of(dir);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Reads {@code state.json} of a checkpoint folder. */
+    public static State readState(Path dir) {
+        Path file = dir.resolve(STATE);
+        try {
+            State s = new Gson().fromJson(Files.readString(file, StandardCharsets.UTF_8), State.class);
+            if (s == null) {
+                throw new IllegalStateException(file + " is empty");
+            }
+            return s;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read " + file + ": " + e, e);
+        } catch (JsonParseException e) {
+            throw new IllegalStateException(file + " is not a training state: " + e.getMessage(), e);
+        }
+    }
+
+    /** Restores the optimizer's moments saved in checkpoint folder {@code dir} for {@code lm}. */
+    public static void loadOptimizer(Path dir, LanguageModel lm, ResumableAdamW optimizer) {
+        Path file = dir.resolve(OPTIMIZER);
+        try (DataInputStream dis = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
+            optimizer.load(lm.block().gpt2Parameters(), lm.manager(), dis);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot restore the optimizer from " + file + ": " + e, e);
+        }
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package dev.jgpt.training;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import dev.jgpt.model.GptConfig;
+import dev.jgpt.model.LanguageModel;
+import dev.jgpt.model.testing.FloatArrays;
+import dev.jgpt.model.testing.SharedData;
+import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PretrainerTest {
+
+    private static Gpt2Tokenizer tokenizer;
+    private static long[] trainIds;
+    private static long[] valIds;
+
+    @TempDir Path tmp;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        tokenizer = Gpt2Tokenizer.builtIn();
+        String text = Files.readString(SharedData.dataset("the-verdict.txt")).substring(0, 4000);
+        long[] ids = tokenizer.encode(text);
+        int cut = (int) (ids.length * 0.9);
+        trainIds = Arrays.copyOfRange(ids, 0, cut);
+        valIds = Arrays.copyOfRange(ids, cut, ids.length);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        tokenizer.close();
+    }
+
+    private static PretrainConfig config(int epochs, int batch, int accumulation, float dropout) {
+        return PretrainConfig.book().withShape(epochs, batch, 32)
+                .withOptimizer(2e-3f, 0.1f, 0, 0f, 1.0, accumulation)
+                .withReporting(2, 2, 0, "Every effort moves you", 5, 7);
+    }
+
+    private static LanguageModel fresh(float dropout) {
+        GptConfig cfg = GptConfig.tiny().withDropRate(dropout);
+        return LanguageModel.create(cfg, Engine.getInstance().defaultDevice(), 5);
+    }
+
+    private static float[] weights(LanguageModel lm) {
+        return lm.block().blocks().get(1).mlp().cFc().weight().getArray().toFloatArray();
+    }
+
+    @Test
+    void lossFallsAndTheRunLeavesMetricsPlotAndCheckpoint() throws Exception {
+        Path out = tmp.resolve("run");
+        List<String> samples = new ArrayList<>();
+        Pretrainer.Result result;
+        try (LanguageModel lm = fresh(0.1f)) {
+            result = new Pretrainer(config(4, 2, 1, 0.1f), tokenizer, out, new Pretrainer.Listener() {
+                @Override
+                public void onSample(int epoch, String text) {
+                    samples.add(text);
+                }
+            }).train(lm, trainIds, valIds, null);
+        }
+        List<Evaluation> evals = result.evaluations();
+        assertThat(evals).isNotEmpty();
+        assertThat(evals.get(evals.size() - 1).trainLoss()).isLessThan(evals.get(0).trainLoss() - 1.0);
+        assertThat(evals.get(0).validationPerplexity()).isEqualTo(Math.exp(evals.get(0).validationLoss()));
+        assertThat(result.tokensSeen()).isEqualTo(result.steps() * 2 * 32);
+        assertThat(samples).hasSize(4).allSatisfy(s -> assertThat(s).startsWith("Every effort moves you"));
+        assertThat(Files.readAllLines(out.resolve("metrics.csv"))).hasSize(evals.size() + 1)
+                .first().isEqualTo(MetricsLog.HEADER);
+        assertThat(out.resolve("loss.png")).isNotEmptyFile();
+        assertThat(TrainingCheckpoint.readState(out.resolve("checkpoint")).step()).isEqualTo(result.steps());
+    }
+
+    @Test
+    void aRunKilledMidEpochResumesToTheSameStepsAndWeights() throws Exception {
+        PretrainConfig cfg = config(3, 2, 1, 0.1f).withReporting(2, 2, 3, "x", 0, 7);
+        float[] straight;
+        long straightSteps;
+        try (LanguageModel lm = fresh(0.1f)) {
+            straightSteps = new Pretrainer(cfg, tokenizer, tmp.resolve("a"), null)
+                    .train(lm, trainIds, valIds, null).steps();
+            straight = weights(lm);
+        }
+        Path out = tmp.resolve("b");
+        try (LanguageModel lm = fresh(0.1f)) {
+            Pretrainer.Listener killer = new Pretrainer.Listener() {
+                @Override
+                public void onStep(long step, long total, int epoch, float loss) {
+                    if (step == 8) {
+                        throw new IllegalStateException("killed");
+                    }
+                }
+            };
+            assertThatThrownBy(() -> new Pretrainer(cfg, tokenizer, out, killer)
+                    .train(lm, trainIds, valIds, null)).hasMessage("killed");
+        }
+        Path checkpoint = TrainingCheckpoint.find(out).orElseThrow();
+        assertThat(TrainingCheckpoint.readState(checkpoint).step()).isEqualTo(6);
+        try (LanguageModel lm = LanguageModel.load(checkpoint)) {
+            Pretrainer.Result resumed = new Pretrainer(cfg, tokenizer, out, null)
+                    .train(lm, trainIds, valIds, checkpoint);
+            assertThat(resumed.steps()).isEqualTo(straightSteps);
+            FloatArrays.assertBitEqual(weights(lm), straight);
+        }
+        // metrics were cut back to the checkpoint and continued, not duplicated
+        List<String> rows = Files.readAllLines(out.resolve("metrics.csv"));
+        List<String> reference = Files.readAllLines(tmp.resolve("a").resolve("metrics.csv"));
+        assertThat(rows).hasSameSizeAs(reference);
+    }
+
+    @Test
+    void aNonFiniteLossStopsAndKeepsTheLastGoodCheckpoint() {
+        Path out = tmp.resolve("nan");
+        PretrainConfig cfg = config(2, 2, 1, 0f).withReporting(2, 2, 2, "x", 0, 7);
+        try (LanguageModel lm = fresh(0f)) {
+            Pretrainer.Listener poison = new Pretrainer.Listener() {
+                @Override
+                public void onCheckpoint(Path dir, long step) {
+                    NDArray w = lm.block().wte().weight().getArray();
+                    float[] nan = new float[(int) w.size()];
+                    Arrays.fill(nan, Float.NaN);
+                    w.set(nan);
+                }
+            };
+            assertThatThrownBy(() -> new Pretrainer(cfg, tokenizer, out, poison).train(lm, trainIds, valIds, null))
+                    .isInstanceOf(TrainingDivergedException.class)
+                    .hasMessageContaining("at step 3")
+                    .hasMessageContaining("last good checkpoint");
+        }
+        Path checkpoint = TrainingCheckpoint.find(out).orElseThrow();
+        assertThat(TrainingCheckpoint.readState(checkpoint).step()).isEqualTo(2);
+        try (LanguageModel lm = LanguageModel.load(checkpoint)) {
+            assertThat(lm.block().wte().weight().getArray().toFloatArray()[0]).isFinite();
+        }
+    }
+
+    @Test
+    void accumulationEqualsOneLargerBatch() {
+        float[] big;
+        float[] accumulated;
+        try (LanguageModel lm = fresh(0f)) {
+            new Pretrainer(config(1, 4, 1, 0f), tokenizer, tmp.resolve("big"), null).train(lm, trainIds, valIds, null);
+            big = weights(lm);
+        }
+        try (LanguageModel lm = fresh(0f)) {
+            new Pretrainer(config(1, 2, 2, 0f), tokenizer, tmp.resolve("acc"), null).train(lm, trainIds, valIds, null);
+            accumulated = weights(lm);
+        }
+        assertThat(FloatArrays.maxAbsDiff(big, accumulated)).isLessThan(1e-5);
+        try (LanguageModel lm = fresh(0f)) {
+            float[] initial = weights(lm);
+            assertThat(FloatArrays.maxAbsDiff(initial, big)).isGreaterThan(1e-3);
+        }
+    }
+
+    @Test
+    void tooLittleTextIsAClearError() {
+        try (LanguageModel lm = fresh(0f)) {
+            assertThatThrownBy(() -> new Pretrainer(config(1, 2, 1, 0f), tokenizer, tmp.resolve("x"), null)
+                    .train(lm, Arrays.copyOf(trainIds, 20), valIds, null))
+                    .hasMessageContaining("too short for one window of 32");
+        }
+    }
+}
