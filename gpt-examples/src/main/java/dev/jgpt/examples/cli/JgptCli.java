@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             TokenizeCommand.class,
             DetokenizeCommand.class,
+            PretrainCommand.class,
             BenchGenerateCommand.class
         })
 public final class JgptCli implements Runnable {

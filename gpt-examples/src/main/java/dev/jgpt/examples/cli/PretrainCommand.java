@@ -1,0 +1,185 @@
+package dev.jgpt.examples.cli;
+
+import ai.djl.engine.Engine;
+import dev.jgpt.datasets.DataResolver;
+import dev.jgpt.datasets.DataSource;
+import dev.jgpt.datasets.TextFiles;
+import dev.jgpt.datasets.TextSplit;
+import dev.jgpt.model.GptConfig;
+import dev.jgpt.model.LanguageModel;
+import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import dev.jgpt.training.Evaluation;
+import dev.jgpt.training.PretrainConfig;
+import dev.jgpt.training.Pretrainer;
+import dev.jgpt.training.TrainingCheckpoint;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code jgpt pretrain}: train a GPT on unlabelled text. */
+@Command(name = "pretrain", mixinStandardHelpOptions = true,
+        description = "Pretrain a GPT on a text file, a folder of .txt files, or the-verdict.")
+final class PretrainCommand implements Callable<Integer> {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--data", required = true,
+            description = "A UTF-8 text file, a folder of .txt files, or 'the-verdict'.")
+    String data;
+
+    @Option(names = "--model-size", defaultValue = "mini",
+            description = "Preset for a fresh model: tiny, mini, 124M, 355M, 774M, 1558M (default: ${DEFAULT-VALUE}).")
+    String modelSize;
+
+    @Option(names = "--init", description = "Start from this model folder (HuggingFace GPT-2 or jgpt checkpoint) instead.")
+    Path init;
+
+    @Option(names = "--out", required = true, description = "The run's folder: checkpoint/, metrics.csv, loss.png.")
+    Path out;
+
+    @Option(names = "--resume", description = "Continue from the checkpoint in --out if there is one.")
+    boolean resume;
+
+    @Option(names = "--context-length", defaultValue = "256", description = "Tokens per window (default: ${DEFAULT-VALUE}).")
+    int contextLength;
+
+    @Option(names = "--batch-size", defaultValue = "2", description = "(default: ${DEFAULT-VALUE})")
+    int batchSize;
+
+    @Option(names = "--epochs", defaultValue = "10", description = "(default: ${DEFAULT-VALUE})")
+    int epochs;
+
+    @Option(names = "--lr", defaultValue = "4e-4", description = "Peak AdamW learning rate (default: ${DEFAULT-VALUE}).")
+    float lr;
+
+    @Option(names = "--weight-decay", defaultValue = "0.1", description = "(default: ${DEFAULT-VALUE})")
+    float weightDecay;
+
+    @Option(names = "--warmup-steps", defaultValue = "0", description = "Linear warm-up then cosine decay; 0 keeps the lr fixed (default: ${DEFAULT-VALUE}).")
+    int warmupSteps;
+
+    @Option(names = "--min-lr", defaultValue = "0", description = "End of the cosine decay (default: ${DEFAULT-VALUE}).")
+    float minLr;
+
+    @Option(names = "--grad-clip", defaultValue = "0", description = "Global gradient-norm limit; 0 disables (default: ${DEFAULT-VALUE}).")
+    double gradClip;
+
+    @Option(names = "--grad-accumulation", defaultValue = "1", description = "Micro-batches per step (default: ${DEFAULT-VALUE}).")
+    int gradAccumulation;
+
+    @Option(names = "--eval-every", defaultValue = "5", description = "Steps between evaluations (default: ${DEFAULT-VALUE}).")
+    int evalEvery;
+
+    @Option(names = "--eval-batches", defaultValue = "5", description = "Batches per evaluation (default: ${DEFAULT-VALUE}).")
+    int evalBatches;
+
+    @Option(names = "--checkpoint-every", defaultValue = "0", description = "Also checkpoint every N steps; 0: at epoch ends only (default: ${DEFAULT-VALUE}).")
+    int checkpointEvery;
+
+    @Option(names = "--prompt", defaultValue = "Every effort moves you", description = "Sample prompt after each epoch (default: ${DEFAULT-VALUE}).")
+    String prompt;
+
+    @Option(names = "--sample-tokens", defaultValue = "50", description = "(default: ${DEFAULT-VALUE})")
+    int sampleTokens;
+
+    @Option(names = "--dropout", defaultValue = "0.1", description = "Dropout of a fresh model (default: ${DEFAULT-VALUE}).")
+    float dropout;
+
+    @Option(names = "--train-ratio", defaultValue = "0.9", description = "Training share of the text's characters (default: ${DEFAULT-VALUE}).")
+    double trainRatio;
+
+    @Option(names = "--seed", defaultValue = "123", description = "(default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter outWriter = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        PretrainConfig cfg;
+        try {
+            cfg = new PretrainConfig(epochs, batchSize, contextLength, contextLength, lr, weightDecay,
+                    warmupSteps, minLr, gradClip, gradAccumulation, evalEvery, evalBatches,
+                    checkpointEvery, prompt, sampleTokens, seed);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        String text = String.join(" <|endoftext|> ", TextFiles.readAll(dataPath()));
+        TextSplit split = TextSplit.byCharacters(text, trainRatio);
+        Optional<Path> checkpoint = resume ? TrainingCheckpoint.find(out) : Optional.empty();
+        if (!resume && TrainingCheckpoint.find(out).isPresent()) {
+            throw new IllegalArgumentException(out + " already holds a checkpoint: add --resume to"
+                    + " continue it, or choose another --out");
+        }
+        try (Gpt2Tokenizer tokenizer = Gpt2Tokenizer.builtIn();
+                LanguageModel lm = startingModel(checkpoint)) {
+            long[] trainIds = tokenizer.encode(split.train());
+            long[] valIds = tokenizer.encode(split.validation());
+            outWriter.printf(Locale.ROOT, "%s%n%,d parameters; %,d training and %,d validation tokens;"
+                    + " engine %s on %s%s%n", lm.config(), lm.config().parameterCount(), trainIds.length,
+                    valIds.length, Engine.getInstance().getEngineName(), lm.manager().getDevice(),
+                    checkpoint.map(p -> "; resuming from " + p).orElse(""));
+            outWriter.flush();
+            Pretrainer.Result result = new Pretrainer(cfg, tokenizer, out, new Pretrainer.Listener() {
+                @Override
+                public void onStep(long step, long total, int epoch, float loss) {
+                    int width = 30;
+                    int filled = (int) (width * step / Math.max(total, 1));
+                    err.printf(Locale.ROOT, "\r[%s%s] step %d/%d epoch %d loss %.3f ", "#".repeat(filled),
+                            ".".repeat(width - filled), step, total, epoch + 1, loss);
+                    err.flush();
+                }
+
+                @Override
+                public void onEvaluation(Evaluation e) {
+                    err.print("\r");
+                    outWriter.printf(Locale.ROOT, "ep %.2f (step %06d): train loss %.3f, val loss %.3f,"
+                                    + " val ppl %.1f, %,d tokens seen, %.0f tokens/s%n", e.epoch(), e.step(),
+                            e.trainLoss(), e.validationLoss(), e.validationPerplexity(), e.tokensSeen(),
+                            e.tokensPerSecond());
+                    outWriter.flush();
+                }
+
+                @Override
+                public void onSample(int epoch, String sample) {
+                    outWriter.printf("sample after epoch %d: %s%n", epoch + 1, sample.replace('\n', ' '));
+                    outWriter.flush();
+                }
+            }).train(lm, trainIds, valIds, checkpoint.orElse(null));
+            outWriter.printf(Locale.ROOT, "done: %d steps, %,d tokens seen, %.1f s training (%.0f tokens/s)%n",
+                    result.steps(), result.tokensSeen(), result.trainingSeconds(),
+                    result.tokensSeen() / Math.max(result.trainingSeconds(), 1e-9));
+            outWriter.printf("wrote %s, %s and %s%n", out.resolve("checkpoint"), out.resolve("metrics.csv"),
+                    out.resolve("loss.png"));
+        }
+        return 0;
+    }
+
+    private Path dataPath() {
+        if ("the-verdict".equals(data)) {
+            return DataResolver.fromEnvironment().resolve(DataSource.THE_VERDICT);
+        }
+        Path p = Paths.get(data);
+        if (!Files.exists(p)) {
+            throw new IllegalArgumentException("--data " + data + " is neither a file, a folder nor 'the-verdict'");
+        }
+        return p;
+    }
+
+    private LanguageModel startingModel(Optional<Path> checkpoint) {
+        if (checkpoint.isPresent()) {
+            return LanguageModel.load(checkpoint.get());
+        }
+        if (init != null) {
+            return LanguageModel.load(init);
+        }
+        GptConfig config = ModelSource.config(modelSize).withContextLength(contextLength).withDropRate(dropout);
+        return LanguageModel.create(config, Engine.getInstance().defaultDevice(), (int) seed);
+    }
+}
