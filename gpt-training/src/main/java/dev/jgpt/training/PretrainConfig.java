@@ -17,8 +17,9 @@ package dev.jgpt.training;
  * @param evalEvery evaluate every this many optimizer steps
  * @param evalBatches batches of train and validation data each evaluation averages
  * @param checkpointEvery also checkpoint every this many steps (0: only at epoch ends)
- * @param samplePrompt text continued after each epoch to show progress
+ * @param samplePrompt text continued after each epoch (and every {@code sampleEvery} steps)
  * @param sampleTokens tokens generated for that sample
+ * @param sampleEvery also sample every this many steps (0: only at epoch ends, as the book)
  * @param seed seeds initial weights, batch order and dropout
  */
 public record PretrainConfig(
@@ -37,6 +38,7 @@ public record PretrainConfig(
         int checkpointEvery,
         String samplePrompt,
         int sampleTokens,
+        int sampleEvery,
         long seed) {
 
     /** Rejects impossible settings, naming the setting. */
@@ -54,9 +56,10 @@ public record PretrainConfig(
         if (!(weightDecay >= 0) || !Float.isFinite(weightDecay)) {
             throw new IllegalArgumentException("weightDecay must be >= 0, got " + weightDecay);
         }
-        if (warmupSteps < 0 || checkpointEvery < 0 || sampleTokens < 0 || !(gradClip >= 0)) {
+        if (warmupSteps < 0 || checkpointEvery < 0 || sampleTokens < 0 || sampleEvery < 0
+                || !(gradClip >= 0)) {
             throw new IllegalArgumentException(
-                    "warmupSteps, checkpointEvery, sampleTokens and gradClip must be >= 0");
+                    "warmupSteps, checkpointEvery, sampleTokens, sampleEvery and gradClip must be >= 0");
         }
     }
 
@@ -72,21 +75,21 @@ public record PretrainConfig(
      */
     public static PretrainConfig book() {
         return new PretrainConfig(10, 2, 256, 256, 4e-4f, 0.1f, 0, 0f, 0, 1, 5, 5, 0,
-                "Every effort moves you", 50, 123);
+                "Every effort moves you", 50, 0, 123);
     }
 
     /** A copy with other epochs, batch size and context length (stride = context length). */
     public PretrainConfig withShape(int epochs, int batchSize, int contextLength) {
         return new PretrainConfig(epochs, batchSize, contextLength, contextLength, learningRate,
                 weightDecay, warmupSteps, minLearningRate, gradClip, gradAccumulation, evalEvery,
-                evalBatches, checkpointEvery, samplePrompt, sampleTokens, seed);
+                evalBatches, checkpointEvery, samplePrompt, sampleTokens, sampleEvery, seed);
     }
 
     /** A copy with other optimizer settings. */
     public PretrainConfig withOptimizer(float lr, float wd, int warmup, float minLr, double clip, int accumulation) {
         return new PretrainConfig(epochs, batchSize, contextLength, stride, lr, wd, warmup, minLr,
                 clip, accumulation, evalEvery, evalBatches, checkpointEvery, samplePrompt,
-                sampleTokens, seed);
+                sampleTokens, sampleEvery, seed);
     }
 
     /** A copy with other evaluation, checkpoint and sampling settings. */
@@ -94,6 +97,6 @@ public record PretrainConfig(
             String prompt, int sampleTokens, long seed) {
         return new PretrainConfig(epochs, batchSize, contextLength, stride, learningRate,
                 weightDecay, warmupSteps, minLearningRate, gradClip, gradAccumulation, evalEvery,
-                evalBatches, checkpointEvery, prompt, sampleTokens, seed);
+                evalBatches, checkpointEvery, prompt, sampleTokens, sampleEvery, seed);
     }
 }

@@ -43,8 +43,11 @@ public final class Pretrainer {
         /** After each evaluation. */
         default void onEvaluation(Evaluation evaluation) {}
 
-        /** After each epoch, with the sample continuation of the configured prompt. */
-        default void onSample(int epoch, String text) {}
+        /**
+         * After each epoch (and every {@code sampleEvery} steps), with the prompt and its greedy
+         * continuation.
+         */
+        default void onSample(int epoch, long step, String text) {}
 
         /** After each checkpoint. */
         default void onCheckpoint(Path dir, long step) {}
@@ -135,13 +138,14 @@ public final class Pretrainer {
                         listener.onEvaluation(e);
                     }
                     boolean epochEnd = s + 1 == stepsPerEpoch;
+                    boolean sampleNow = epochEnd || (cfg.sampleEvery() > 0 && step % cfg.sampleEvery() == 0);
+                    if (sampleNow && cfg.sampleTokens() > 0 && !cfg.samplePrompt().isEmpty()) {
+                        listener.onSample(epoch, step, sample(lm));
+                    }
                     if (epochEnd || (cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0)) {
                         TrainingCheckpoint.State now = epochEnd
                                 ? new TrainingCheckpoint.State(step, epoch + 1, 0, tokensSeen, seconds)
                                 : new TrainingCheckpoint.State(step, epoch, s + 1, tokensSeen, seconds);
-                        if (epochEnd && cfg.sampleTokens() > 0 && !cfg.samplePrompt().isEmpty()) {
-                            listener.onSample(epoch, sample(lm));
-                        }
                         TrainingCheckpoint.save(out, lm, optimizer, now);
                         listener.onCheckpoint(out.resolve(TrainingCheckpoint.DIR), step);
                     }

@@ -62,15 +62,23 @@ class PretrainerTest {
     void lossFallsAndTheRunLeavesMetricsPlotAndCheckpoint() throws Exception {
         Path out = tmp.resolve("run");
         List<String> samples = new ArrayList<>();
+        List<Long> sampleSteps = new ArrayList<>();
         Pretrainer.Result result;
+        PretrainConfig cfg = config(4, 2, 1, 0.1f);
+        cfg = new PretrainConfig(cfg.epochs(), cfg.batchSize(), cfg.contextLength(), cfg.stride(),
+                cfg.learningRate(), cfg.weightDecay(), 0, 0f, cfg.gradClip(), 1, cfg.evalEvery(),
+                cfg.evalBatches(), 0, cfg.samplePrompt(), 5, 1000, cfg.seed());
         try (LanguageModel lm = fresh(0.1f)) {
-            result = new Pretrainer(config(4, 2, 1, 0.1f), tokenizer, out, new Pretrainer.Listener() {
+            result = new Pretrainer(cfg, tokenizer, out, new Pretrainer.Listener() {
                 @Override
-                public void onSample(int epoch, String text) {
+                public void onSample(int epoch, long step, String text) {
                     samples.add(text);
+                    sampleSteps.add(step);
                 }
             }).train(lm, trainIds, valIds, null);
         }
+        long stepsPerEpoch = result.steps() / 4;
+        assertThat(sampleSteps).containsExactly(stepsPerEpoch, 2 * stepsPerEpoch, 3 * stepsPerEpoch, 4 * stepsPerEpoch);
         List<Evaluation> evals = result.evaluations();
         assertThat(evals).isNotEmpty();
         assertThat(evals.get(evals.size() - 1).trainLoss()).isLessThan(evals.get(0).trainLoss() - 1.0);
@@ -162,6 +170,24 @@ class PretrainerTest {
         try (LanguageModel lm = fresh(0f)) {
             float[] initial = weights(lm);
             assertThat(FloatArrays.maxAbsDiff(initial, big)).isGreaterThan(1e-3);
+        }
+    }
+
+    @Test
+    void samplesAlsoEveryNStepsWhenAsked() {
+        PretrainConfig base = config(1, 2, 1, 0f);
+        PretrainConfig cfg = new PretrainConfig(1, 2, 32, 32, 2e-3f, 0.1f, 0, 0f, 0, 1, 50, 1, 0,
+                "Every effort", 3, 2, base.seed());
+        List<Long> steps = new ArrayList<>();
+        try (LanguageModel lm = fresh(0f)) {
+            long total = new Pretrainer(cfg, tokenizer, tmp.resolve("s"), new Pretrainer.Listener() {
+                @Override
+                public void onSample(int epoch, long step, String text) {
+                    assertThat(text).startsWith("Every effort");
+                    steps.add(step);
+                }
+            }).train(lm, trainIds, valIds, null).steps();
+            assertThat(steps).startsWith(2L, 4L, 6L).endsWith(total);
         }
     }
 

@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
             TokenizeCommand.class,
             DetokenizeCommand.class,
             PretrainCommand.class,
-            BenchGenerateCommand.class
+            BenchGenerateCommand.class,
+            BenchTrainCommand.class
         })
 public final class JgptCli implements Runnable {
 

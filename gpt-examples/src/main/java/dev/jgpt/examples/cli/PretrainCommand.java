@@ -89,6 +89,9 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--sample-tokens", defaultValue = "50", description = "(default: ${DEFAULT-VALUE})")
     int sampleTokens;
 
+    @Option(names = "--sample-every", defaultValue = "0", description = "Also sample every N steps; 0: at epoch ends only (default: ${DEFAULT-VALUE}).")
+    int sampleEvery;
+
     @Option(names = "--dropout", defaultValue = "0.1", description = "Dropout of a fresh model (default: ${DEFAULT-VALUE}).")
     float dropout;
 
@@ -106,7 +109,7 @@ final class PretrainCommand implements Callable<Integer> {
         try {
             cfg = new PretrainConfig(epochs, batchSize, contextLength, contextLength, lr, weightDecay,
                     warmupSteps, minLr, gradClip, gradAccumulation, evalEvery, evalBatches,
-                    checkpointEvery, prompt, sampleTokens, seed);
+                    checkpointEvery, prompt, sampleTokens, sampleEvery, seed);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -147,8 +150,9 @@ final class PretrainCommand implements Callable<Integer> {
                 }
 
                 @Override
-                public void onSample(int epoch, String sample) {
-                    outWriter.printf("sample after epoch %d: %s%n", epoch + 1, sample.replace('\n', ' '));
+                public void onSample(int epoch, long step, String sample) {
+                    err.print("\r");
+                    outWriter.printf("sample at step %d (epoch %d): %s%n", step, epoch + 1, sample.replace('\n', ' '));
                     outWriter.flush();
                 }
             }).train(lm, trainIds, valIds, checkpoint.orElse(null));

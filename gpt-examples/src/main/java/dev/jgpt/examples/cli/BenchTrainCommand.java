@@ -1,0 +1,146 @@
+package dev.jgpt.examples.cli;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.tracker.Tracker;
+import dev.jgpt.model.GptConfig;
+import dev.jgpt.model.LanguageModel;
+import dev.jgpt.training.CausalLmLoss;
+import dev.jgpt.training.ResumableAdamW;
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code jgpt bench-train}: training throughput (tokens/s), model FLOPs utilisation against the
+ * machine's measured fp32 matmul peak, data-pipeline share of the step time, and RSS early and
+ * late in the run (flat RSS means no NDArray leak).
+ */
+@Command(name = "bench-train", mixinStandardHelpOptions = true,
+        description = "Measure pretraining throughput, MFU and memory on random tokens.")
+final class BenchTrainCommand implements Callable<Integer> {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model-size", defaultValue = "124M", description = "Preset, the book's layout (default: ${DEFAULT-VALUE}).")
+    String modelSize;
+
+    @Option(names = "--context-length", defaultValue = "256", description = "(default: ${DEFAULT-VALUE})")
+    int contextLength;
+
+    @Option(names = "--batch-size", defaultValue = "2", description = "(default: ${DEFAULT-VALUE})")
+    int batchSize;
+
+    @Option(names = "--steps", defaultValue = "200", description = "Measured steps (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--warmup", defaultValue = "3", description = "Unmeasured first steps (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--early-step", defaultValue = "20", description = "Step whose RSS is the baseline (default: ${DEFAULT-VALUE}).")
+    int earlyStep;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        GptConfig cfg = GptConfig.preset(modelSize).withContextLength(contextLength);
+        double peak = matmulPeakGflops(out);
+        int b = batchSize;
+        int t = contextLength;
+        try (LanguageModel lm = LanguageModel.create(cfg, Engine.getInstance().defaultDevice(), 1)) {
+            ResumableAdamW adamw = ResumableAdamW.builder()
+                    .optLearningRateTracker(Tracker.fixed(4e-4f)).optWeightDecays(0.1f).build();
+            try (Trainer trainer = lm.model().newTrainer(
+                    new DefaultTrainingConfig(new CausalLmLoss()).optOptimizer(adamw))) {
+                trainer.initialize(new Shape(b, t));
+                Random random = new Random(1);
+                long[] tokens = new long[(b * t + 1) * 64];
+                for (int i = 0; i < tokens.length; i++) {
+                    tokens[i] = random.nextInt(cfg.vocabSize());
+                }
+                double dataSeconds = 0;
+                double totalSeconds = 0;
+                long rssEarly = -1;
+                out.printf(Locale.ROOT, "model %s (%,d parameters), context %d, batch %d, AdamW, fp32, %s%n",
+                        modelSize, cfg.parameterCount(), t, b, Engine.getInstance().defaultDevice());
+                out.flush();
+                for (int step = 1; step <= warmup + steps; step++) {
+                    long start = System.nanoTime();
+                    try (NDManager scope = trainer.getManager().newSubManager()) {
+                        int offset = random.nextInt(tokens.length - b * t - 1);
+                        long[] in = new long[b * t];
+                        long[] target = new long[b * t];
+                        System.arraycopy(tokens, offset, in, 0, b * t);
+                        System.arraycopy(tokens, offset + 1, target, 0, b * t);
+                        NDArray x = scope.create(in).reshape(b, t);
+                        NDArray y = scope.create(target).reshape(b, t);
+                        long dataDone = System.nanoTime();
+                        try (GradientCollector gc = trainer.newGradientCollector()) {
+                            NDArray loss = trainer.getLoss().evaluate(new NDList(y), trainer.forward(new NDList(x)));
+                            gc.backward(loss);
+                            loss.getFloat();
+                            trainer.step();
+                        }
+                        if (step > warmup) {
+                            dataSeconds += (dataDone - start) / 1e9;
+                            totalSeconds += (System.nanoTime() - start) / 1e9;
+                        }
+                    }
+                    if (step - warmup == earlyStep) {
+                        rssEarly = BenchGenerateCommand.rssKb("VmRSS:");
+                    }
+                    if ((step - warmup) % 20 == 0 && step > warmup) {
+                        out.printf(Locale.ROOT, "  step %d: %.1f tokens/s so far, RSS %.0f MB%n", step - warmup,
+                                (step - warmup) * (double) b * t / totalSeconds,
+                                BenchGenerateCommand.rssKb("VmRSS:") / 1024.0);
+                        out.flush();
+                    }
+                }
+                long rssLate = BenchGenerateCommand.rssKb("VmRSS:");
+                double tokensPerSecond = steps * (double) b * t / totalSeconds;
+                double flopsPerToken = 6.0 * cfg.parameterCount()
+                        + 12.0 * cfg.numLayers() * cfg.embedDim() * t;
+                double mfu = tokensPerSecond * flopsPerToken / (peak * 1e9);
+                out.printf(Locale.ROOT, "throughput: %.1f tokens/s (%.2f s/step) over %d steps%n",
+                        tokensPerSecond, totalSeconds / steps, steps);
+                out.printf(Locale.ROOT, "MFU: %.1f%% (%.2f GFLOP/token, matmul peak %.1f GFLOPS)%n",
+                        100 * mfu, flopsPerToken / 1e9, peak);
+                out.printf(Locale.ROOT, "data pipeline: %.2f%% of step time%n", 100 * dataSeconds / totalSeconds);
+                out.printf(Locale.ROOT, "RSS: %.0f MB after step %d, %.0f MB after step %d (%+.1f%%); peak %.0f MB%n",
+                        rssEarly / 1024.0, earlyStep, rssLate / 1024.0, steps,
+                        100.0 * (rssLate - rssEarly) / rssEarly, BenchGenerateCommand.rssKb("VmHWM:") / 1024.0);
+            }
+        }
+        return 0;
+    }
+
+    /** Best of several fp32 (1024 x 1024) x (1024 x 1024) matmuls, in GFLOPS. */
+    private static double matmulPeakGflops(PrintWriter out) {
+        int n = 1024;
+        double best = 0;
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray a = m.randomUniform(-1, 1, new Shape(n, n));
+            NDArray c = m.randomUniform(-1, 1, new Shape(n, n));
+            for (int i = 0; i < 12; i++) {
+                long start = System.nanoTime();
+                try (NDArray r = a.matMul(c)) {
+                    r.getFloat(0, 0);
+                }
+                double s = (System.nanoTime() - start) / 1e9;
+                best = Math.max(best, 2.0 * n * n * n / s / 1e9);
+            }
+        }
+        out.printf(Locale.ROOT, "measured fp32 matmul peak: %.1f GFLOPS%n", best);
+        return best;
+    }
+}
