@@ -56,26 +56,18 @@ public final class CausalSelfAttention extends UnaryBlock {
 
     /** {@code (B, T, C) -> (B, T, C)}. */
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
-        return forward(ps, x, training, null, 0);
+        return forward(ps, x, training, null, 0, null);
     }
 
     /**
      * {@code (B, T, C) -> (B, T, C)}, attending also to the keys and values already in {@code
-     * cache} (the new tokens sit at positions {@code cache.length() ..}), and appending the new
-     * ones to it.
+     * cache} (the new tokens sit at positions {@code cache.length() ..}) and appending the new
+     * ones to it; {@code keyMask} {@code (B, T_keys)} is added to every query's scores, 0 for
+     * real keys and a large negative number for padding (see {@link GptModel#paddingMask}).
      *
      * @param cache the cache, or {@code null} for a plain forward pass
      * @param layer this block's index in the cache
-     */
-    public NDArray forward(
-            ParameterStore ps, NDArray x, boolean training, KvCache cache, int layer) {
-        return forward(ps, x, training, cache, layer, null);
-    }
-
-    /**
-     * As above, with padding: {@code keyMask} {@code (B, T_keys)} is added to every query's
-     * scores, 0 for real keys and a large negative number for padding, so padded positions get
-     * no attention (see {@link GptModel#paddingMask}).
+     * @param keyMask the additive padding mask, or {@code null}
      */
     public NDArray forward(
             ParameterStore ps,

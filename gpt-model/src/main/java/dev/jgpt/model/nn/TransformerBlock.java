@@ -59,16 +59,14 @@ public final class TransformerBlock extends UnaryBlock {
 
     /** {@code (B, T, C) -> (B, T, C)}. */
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
-        return forward(ps, x, training, null, 0);
+        return forward(ps, x, training, null, 0, null);
     }
 
-    /** As {@link #forward(ParameterStore, NDArray, boolean)}, reading and filling {@code cache}. */
-    public NDArray forward(
-            ParameterStore ps, NDArray x, boolean training, KvCache cache, int layer) {
-        return forward(ps, x, training, cache, layer, null);
-    }
-
-    /** As above, with an additive {@code (B, T_keys)} padding mask (or {@code null}). */
+    /**
+     * As {@link #forward(ParameterStore, NDArray, boolean)}, reading and filling {@code cache}
+     * (or {@code null}) at {@code layer}, with an additive {@code (B, T_keys)} padding mask (or
+     * {@code null}).
+     */
     public NDArray forward(
             ParameterStore ps,
             NDArray x,
