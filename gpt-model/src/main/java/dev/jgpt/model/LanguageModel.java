@@ -10,6 +10,7 @@ import dev.jgpt.model.io.CheckpointException;
 import dev.jgpt.model.io.Checkpoints;
 import dev.jgpt.model.io.JgptCheckpoint;
 import dev.jgpt.model.nn.GptModel;
+import dev.jgpt.model.nn.InitStyle;
 import dev.jgpt.model.nn.KvCache;
 import java.nio.file.Path;
 
@@ -43,9 +44,15 @@ public final class LanguageModel implements AutoCloseable {
      * @param seed seeds the engine's generator, so the same seed gives the same weights
      */
     public static LanguageModel create(GptConfig config, Device device, int seed) {
+        return create(config, device, seed, InitStyle.GPT2);
+    }
+
+    /** A model with random weights drawn the {@code style} way, seeded by {@code seed}. */
+    public static LanguageModel create(GptConfig config, Device device, int seed, InitStyle style) {
         Model model = Model.newInstance("jgpt", device);
         try {
             GptModel gpt = new GptModel(config);
+            style.apply(gpt);
             model.setBlock(gpt);
             model.getNDManager().getEngine().setRandomSeed(seed);
             gpt.initialize(model.getNDManager());

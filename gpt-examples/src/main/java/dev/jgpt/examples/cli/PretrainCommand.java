@@ -92,6 +92,10 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--sample-every", defaultValue = "0", description = "Also sample every N steps; 0: at epoch ends only (default: ${DEFAULT-VALUE}).")
     int sampleEvery;
 
+    @Option(names = "--init-style", defaultValue = "GPT2",
+            description = "Random init of a fresh model: GPT2 (normal 0.02) or BOOK (PyTorch defaults, as the book's model) (default: ${DEFAULT-VALUE}).")
+    dev.jgpt.model.nn.InitStyle initStyle;
+
     @Option(names = "--dropout", defaultValue = "0.1", description = "Dropout of a fresh model (default: ${DEFAULT-VALUE}).")
     float dropout;
 
@@ -184,6 +188,6 @@ final class PretrainCommand implements Callable<Integer> {
             return LanguageModel.load(init);
         }
         GptConfig config = ModelSource.config(modelSize).withContextLength(contextLength).withDropRate(dropout);
-        return LanguageModel.create(config, Engine.getInstance().defaultDevice(), (int) seed);
+        return LanguageModel.create(config, Engine.getInstance().defaultDevice(), (int) seed, initStyle);
     }
 }
