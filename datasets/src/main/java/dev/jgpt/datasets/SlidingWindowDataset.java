@@ -38,8 +38,8 @@ public final class SlidingWindowDataset extends RandomAccessDataset {
         }
     }
 
-    /** {@code len(range(0, n - L, S))}. */
-    static int windowCount(int tokens, int maxLength, int stride) {
+    /** How many windows of {@code maxLength} inputs (plus one target) fit: {@code len(range(0, n - L, S))}. */
+    public static int windowCount(int tokens, int maxLength, int stride) {
         return tokens <= maxLength ? 0 : (tokens - maxLength - 1) / stride + 1;
     }
 

@@ -14,6 +14,7 @@ import ai.djl.util.PairList;
 import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.generate.SamplingConfig;
 import dev.jgpt.model.generate.TextGenerator;
+import dev.jgpt.datasets.SlidingWindowDataset;
 import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -229,7 +230,10 @@ public final class Pretrainer {
         return cfg.samplePrompt() + new TextGenerator(lm, tokenizer).generate(cfg.samplePrompt(), greedy, null);
     }
 
-    /** The sliding windows of one token stream (as {@code SlidingWindowDataset}). */
+    /**
+     * The sliding windows of one token stream, laid out as {@link SlidingWindowDataset}'s, with
+     * the resumable (seed, epoch) order the trainer needs.
+     */
     private static final class Windows {
         private final long[] ids;
         private final int length;
@@ -240,7 +244,7 @@ public final class Pretrainer {
             this.ids = ids;
             this.length = length;
             this.stride = stride;
-            this.count = ids.length <= length ? 0 : (ids.length - length - 1) / stride + 1;
+            this.count = SlidingWindowDataset.windowCount(ids.length, length, stride);
             if (count == 0) {
                 throw new IllegalArgumentException("The " + what + " text has " + ids.length
                         + " tokens: too short for one window of " + length + " plus 1 target");

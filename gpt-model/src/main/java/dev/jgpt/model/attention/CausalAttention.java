@@ -1,9 +1,9 @@
 package dev.jgpt.model.attention;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import dev.jgpt.model.nn.CausalMask;
+import dev.jgpt.model.nn.Dropouts;
 
 /**
  * Single-head causal attention (the book's {@code CausalAttention}, section 3.5): self-attention
@@ -40,6 +40,6 @@ public class CausalAttention extends SelfAttention {
                     "Sequence length " + t + " exceeds the context length " + contextLength);
         }
         NDArray w = scores(ps, x, training).add(CausalMask.additive(x.getManager(), t, t, 0)).softmax(2);
-        return training && dropout > 0 ? Dropout.dropout(w, dropout, true).singletonOrThrow() : w;
+        return Dropouts.apply(w, dropout, training);
     }
 }

@@ -25,16 +25,32 @@ public final class AtomicFiles {
         }
     }
 
-    /** Writes {@code text} as UTF-8 to a temporary file beside {@code target}, then renames it. */
-    public static void writeString(Path target, String text) throws IOException {
+    /** Fills a file; may throw. */
+    @FunctionalInterface
+    public interface FileWriter {
+        /** Writes the whole content into {@code file}. */
+        void writeTo(Path file) throws IOException;
+    }
+
+    /**
+     * Lets {@code writer} fill a temporary file beside {@code target} (creating the folder), then
+     * renames it onto {@code target}; on failure the temporary file is removed and {@code target}
+     * is untouched.
+     */
+    public static void write(Path target, FileWriter writer) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, target.getFileName().toString(), ".tmp");
         try {
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            writer.writeTo(tmp);
             move(tmp, target);
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /** Writes {@code text} as UTF-8 to {@code target} atomically. */
+    public static void writeString(Path target, String text) throws IOException {
+        write(target, tmp -> Files.writeString(tmp, text, StandardCharsets.UTF_8));
     }
 }

@@ -49,18 +49,12 @@ public final class JgptCheckpoint {
      */
     public static void save(LanguageModel lm, Path dir) {
         try {
-            Files.createDirectories(dir);
-            Path target = dir.resolve(PARAMS_FILE);
-            Path tmp = Files.createTempFile(dir, PARAMS_FILE, ".tmp");
-            try {
+            AtomicFiles.write(dir.resolve(PARAMS_FILE), tmp -> {
                 try (DataOutputStream dos =
                         new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
                     writeParams(lm, dos);
                 }
-                AtomicFiles.move(tmp, target);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            });
             AtomicFiles.writeString(dir.resolve(Gpt2Checkpoint.CONFIG_FILE), lm.config().toJson());
         } catch (IOException e) {
             throw new CheckpointException("Cannot save checkpoint to " + dir + ": " + e, e);

@@ -93,8 +93,7 @@ public final class SafeTensors implements AutoCloseable {
             throw new CheckpointException("Cannot open checkpoint file " + file + ": " + e, e);
         }
         try {
-            SafeTensors st = readHeader(file, channel);
-            return st;
+            return readHeader(file, channel);
         } catch (RuntimeException e) {
             closeQuietly(channel);
             throw e;

@@ -66,10 +66,7 @@ public final class SafeTensorsWriter {
             offset += size;
         }
         byte[] json = new Gson().toJson(header).getBytes(StandardCharsets.UTF_8);
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-        try {
+        AtomicFiles.write(file, tmp -> {
             try (OutputStream os = Files.newOutputStream(tmp)) {
                 ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
                 os.write(len.putLong(json.length).array());
@@ -78,10 +75,7 @@ public final class SafeTensorsWriter {
                     os.write(encode(e.data(), e.dtype()));
                 }
             }
-            AtomicFiles.move(tmp, file);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
     }
 
     private static byte[] encode(float[] data, DType dtype) {

@@ -4,11 +4,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.nn.norm.Dropout;
 
 /** Dropout as a function, skipped outright at inference or at rate 0. */
-final class Dropouts {
+public final class Dropouts {
 
     private Dropouts() {}
 
-    static NDArray apply(NDArray x, float rate, boolean training) {
+    /** {@code x} with dropout at {@code rate} while training; {@code x} itself otherwise. */
+    public static NDArray apply(NDArray x, float rate, boolean training) {
         if (!training || rate == 0f) {
             return x;
         }
