@@ -32,10 +32,21 @@ public final class GptModel extends UnaryBlock {
     private final List<TransformerBlock> blocks;
     private final LayerNorm lnF;
     private final Linear lmHead;
+    private final boolean withLmHead;
 
     /** Builds the blocks for {@code config}; no array is allocated until {@code initialize}. */
     public GptModel(GptConfig config) {
+        this(config, true);
+    }
+
+    /**
+     * Builds the blocks for {@code config}, without the untied output head when {@code
+     * withLmHead} is false: a classifier or other new head reads {@link #hidden} instead, and the
+     * {@code (V, C)} matrix (38.6M parameters at 124M) is never allocated.
+     */
+    public GptModel(GptConfig config, boolean withLmHead) {
         this.config = config;
+        this.withLmHead = withLmHead;
         int c = config.embedDim();
         wte = addChildBlock("wte", new Embedding(config.vocabSize(), c));
         wpe = addChildBlock("wpe", new Embedding(config.contextLength(), c));
@@ -46,7 +57,7 @@ public final class GptModel extends UnaryBlock {
         blocks = Collections.unmodifiableList(list);
         lnF = addChildBlock("ln_f", new LayerNorm(c, config.layerNormEps()));
         lmHead =
-                config.tieEmbeddings()
+                config.tieEmbeddings() || !withLmHead
                         ? null
                         : addChildBlock("lm_head", new Linear(c, config.vocabSize(), false, 0.02f));
     }
@@ -76,7 +87,10 @@ public final class GptModel extends UnaryBlock {
         return lnF;
     }
 
-    /** The untied output head {@code (V, C)}, or {@code null} when tied to {@link #wte()}. */
+    /**
+     * The untied output head {@code (V, C)}, or {@code null} when tied to {@link #wte()} or built
+     * without a head.
+     */
     public Linear lmHead() {
         return lmHead;
     }
@@ -90,10 +104,12 @@ public final class GptModel extends UnaryBlock {
      * The logits for {@code ids}.
      *
      * @param ids token ids {@code (B, T)}, {@code T <= contextLength}
-     * @return logits {@code (B, T, V)}
+     * @return logits {@code (B, T, V)}, or the hidden states {@code (B, T, C)} when built without
+     *     the head
      */
     public NDArray forward(ParameterStore ps, NDArray ids, boolean training) {
-        return head(ps, hidden(ps, ids, null, null, training, null), training);
+        NDArray h = hidden(ps, ids, null, null, training, null);
+        return withLmHead ? head(ps, h, training) : h;
     }
 
     /**
@@ -200,6 +216,9 @@ public final class GptModel extends UnaryBlock {
 
     /** Projects hidden states {@code (B, T, C)} to logits {@code (B, T, V)}. */
     public NDArray head(ParameterStore ps, NDArray hidden, boolean training) {
+        if (!withLmHead) {
+            throw new IllegalStateException("This GptModel was built without its output head");
+        }
         if (lmHead != null) {
             return lmHead.forward(ps, hidden, training);
         }
@@ -253,9 +272,14 @@ public final class GptModel extends UnaryBlock {
     }
 
 
+    /** Whether this model has its language-model head (built with {@code withLmHead}). */
+    public boolean hasLmHead() {
+        return withLmHead;
+    }
+
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0].add(config.vocabSize())};
+        return new Shape[] {inputShapes[0].add(withLmHead ? config.vocabSize() : config.embedDim())};
     }
 
     @Override

@@ -22,6 +22,7 @@ public final class Linear extends UnaryBlock {
     private final int out;
     private final Parameter weight;
     private final Parameter bias;
+    private LoraAdapter lora;
 
     /**
      * @param in input features
@@ -62,11 +63,55 @@ public final class Linear extends UnaryBlock {
         return bias;
     }
 
-    /** Applies the map to {@code x} of shape {@code (..., in)}. */
+    /** Applies the map (plus the LoRA update, if attached) to {@code x} of shape {@code (..., in)}. */
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
         NDArray w = ps.getValue(weight, x.getDevice(), training);
         NDArray b = bias == null ? null : ps.getValue(bias, x.getDevice(), training);
-        return ai.djl.nn.core.Linear.linear(x, w, b).singletonOrThrow();
+        NDArray y = ai.djl.nn.core.Linear.linear(x, w, b).singletonOrThrow();
+        return lora == null ? y : y.add(lora.forward(ps, x, training));
+    }
+
+    /**
+     * Attaches a LoRA adapter (child {@code lora}, parameters {@code lora_A}, {@code lora_B}) and
+     * initialises it on {@code manager} when this layer already is. The weight and bias are not
+     * frozen here; {@link dev.jgpt.model.lora.Lora} does that for a whole model.
+     *
+     * @throws IllegalStateException if one is already attached
+     */
+    public LoraAdapter attachLora(int rank, float alpha, int groups, NDManager manager) {
+        if (lora != null) {
+            throw new IllegalStateException("A LoRA adapter is already attached to " + this);
+        }
+        lora = addChildBlock("lora", new LoraAdapter(in, out, rank, alpha, groups));
+        if (weight.isInitialized()) {
+            lora.initialize(manager, weight.getArray().getDataType(), new Shape(1, in));
+        }
+        return lora;
+    }
+
+    /** The attached adapter, or {@code null}. */
+    public LoraAdapter lora() {
+        return lora;
+    }
+
+    /**
+     * Adds the adapter's update into the weight ({@code W += scale · B A}) and removes the
+     * adapter, so the layer computes the same function with no extra cost. No-op without one.
+     */
+    public void mergeLora() {
+        if (lora == null) {
+            return;
+        }
+        NDArray w = weight.getArray();
+        NDArray a = lora.a().getArray();
+        NDArray b = lora.b().getArray();
+        try (NDManager scope = w.getManager().newSubManager()) {
+            scope.tempAttachAll(w, a, b); // every intermediate dies with the scope
+            w.add(lora.delta(a, b)).copyTo(w);
+        }
+        lora.getParameters().values().forEach(Parameter::close);
+        children.remove(children.size() - 1);
+        lora = null;
     }
 
 
@@ -77,7 +122,9 @@ public final class Linear extends UnaryBlock {
 
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {
-        // no children
+        if (lora != null) {
+            lora.initialize(manager, dataType, shapes);
+        }
     }
 
     @Override

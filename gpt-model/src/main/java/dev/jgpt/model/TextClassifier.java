@@ -1,0 +1,324 @@
+package dev.jgpt.model;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import com.google.gson.Gson;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import dev.jgpt.model.io.AtomicFiles;
+import dev.jgpt.model.io.CheckpointException;
+import dev.jgpt.model.io.Gpt2Checkpoint;
+import dev.jgpt.model.io.ParamsFile;
+import dev.jgpt.model.lora.Lora;
+import dev.jgpt.model.lora.LoraConfig;
+import dev.jgpt.model.nn.GptClassifier;
+import dev.jgpt.model.nn.InitStyle;
+import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A GPT text classifier ready to run or fine-tune: the DJL {@link Model} owning a {@link
+ * GptClassifier}, its class labels, the token length it was trained on, and a tokenizer. Start one
+ * from a language model's weights ({@link #fromLanguageModel}), from random weights ({@link
+ * #create}), or load a saved one; {@link #classify} gives a label and its probability.
+ *
+ * <p>A saved classifier is a folder: {@code config.json} (the GPT config), {@code
+ * classifier.json} (labels, maximum length, LoRA settings if adapters are attached) and {@code
+ * classifier-0000.params}, each written atomically.
+ */
+public final class TextClassifier implements AutoCloseable {
+
+    /** The settings file. */
+    public static final String CLASSIFIER_FILE = "classifier.json";
+
+    /** The parameter file's model name. */
+    public static final String MODEL_NAME = "classifier";
+
+    /** The parameter file. */
+    public static final String PARAMS_FILE = MODEL_NAME + "-0000.params";
+
+    /**
+     * One classification.
+     *
+     * @param label the most probable label
+     * @param index its class index
+     * @param probability its softmax probability
+     * @param probabilities every class's probability, in label order
+     */
+    public record Prediction(String label, int index, float probability, float[] probabilities) {}
+
+    private final Model model;
+    private final GptClassifier block;
+    private final List<String> labels;
+    private final int maxLength;
+    private final Gpt2Tokenizer tokenizer;
+    private final ParameterStore inferenceStore;
+    private LoraConfig lora;
+
+    private TextClassifier(Model model, List<String> labels, int maxLength, Gpt2Tokenizer tokenizer,
+            LoraConfig lora) {
+        this.model = model;
+        this.block = (GptClassifier) model.getBlock();
+        this.labels = List.copyOf(labels);
+        this.maxLength = maxLength;
+        this.tokenizer = tokenizer;
+        this.inferenceStore = new ParameterStore(model.getNDManager(), false);
+        this.lora = lora;
+    }
+
+    /**
+     * A classifier with random weights throughout (the {@code style} initialisation).
+     *
+     * @param maxLength texts are cut to this many tokens (at most the context length)
+     */
+    public static TextClassifier create(GptConfig config, List<String> labels, int maxLength,
+            Device device, int seed, InitStyle style) {
+        checkArguments(config, labels, maxLength);
+        Model model = Model.newInstance(MODEL_NAME, device);
+        try {
+            GptClassifier c = new GptClassifier(config, labels.size());
+            style.apply(c.gpt());
+            model.setBlock(c);
+            model.getNDManager().getEngine().setRandomSeed(seed);
+            c.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, config.contextLength()));
+            return new TextClassifier(model, labels, maxLength, Gpt2Tokenizer.builtIn(), null);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A classifier whose transformer starts from {@code lm}'s weights (copied; {@code lm} stays
+     * usable) and whose head is new (normal 0.02, seeded by {@code seed}). The language-model
+     * head is dropped.
+     */
+    public static TextClassifier fromLanguageModel(LanguageModel lm, List<String> labels, int maxLength,
+            int seed) {
+        TextClassifier c = create(lm.config(), labels, maxLength, lm.manager().getDevice(), seed,
+                InitStyle.GPT2);
+        try {
+            Map<String, Parameter> source = lm.block().gpt2Parameters();
+            for (Map.Entry<String, Parameter> e : c.block.gpt().gpt2Parameters().entrySet()) {
+                source.get(e.getKey()).getArray().copyTo(e.getValue().getArray());
+            }
+            return c;
+        } catch (RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    /** {@link #fromLanguageModel(LanguageModel, List, int, int)} from a model folder of either kind. */
+    public static TextClassifier fromLanguageModel(Path dir, List<String> labels, int maxLength,
+            Device device, int seed) {
+        try (LanguageModel lm = LanguageModel.load(dir, device)) {
+            return fromLanguageModel(lm, labels, maxLength, seed);
+        }
+    }
+
+    /**
+     * Loads a classifier saved by {@link #save}.
+     *
+     * @throws CheckpointException naming the missing or mismatched file or tensor
+     */
+    public static TextClassifier load(Path dir, Device device) {
+        if (!Files.isRegularFile(dir.resolve(CLASSIFIER_FILE))) {
+            throw new CheckpointException("No classifier found in " + dir + ": expected "
+                    + CLASSIFIER_FILE + ", " + Gpt2Checkpoint.CONFIG_FILE + " and " + PARAMS_FILE
+                    + " (made by 'jgpt finetune-classifier')");
+        }
+        GptConfig config = Gpt2Checkpoint.readConfig(dir.resolve(Gpt2Checkpoint.CONFIG_FILE));
+        Settings settings = readSettings(dir.resolve(CLASSIFIER_FILE));
+        Model model = Model.newInstance(MODEL_NAME, device);
+        try {
+            GptClassifier c = new GptClassifier(config, settings.labels.size());
+            model.setBlock(c);
+            if (settings.lora != null) {
+                Lora.apply(c.gpt(), settings.lora, model.getNDManager());
+            }
+            ParamsFile.read(dir.resolve(PARAMS_FILE), c, model.getNDManager(),
+                    config + " with " + settings.labels.size() + " classes");
+            return new TextClassifier(model, settings.labels, settings.maxLength, Gpt2Tokenizer.builtIn(),
+                    settings.lora);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /** Saves into {@code dir} (created if needed), adapters included if attached. */
+    public void save(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            ParamsFile.write(dir.resolve(PARAMS_FILE), block, MODEL_NAME, DataType.FLOAT32,
+                    new Shape(1, maxLength));
+            AtomicFiles.writeString(dir.resolve(Gpt2Checkpoint.CONFIG_FILE), config().toJson());
+            JsonObject json = new JsonObject();
+            json.addProperty("format", "jgpt-classifier");
+            JsonArray names = new JsonArray();
+            labels.forEach(names::add);
+            json.add("labels", names);
+            json.addProperty("max_length", maxLength);
+            if (lora != null) {
+                JsonObject l = new JsonObject();
+                l.addProperty("r", lora.rank());
+                l.addProperty("lora_alpha", lora.alpha());
+                json.add("lora", l);
+            }
+            AtomicFiles.writeString(dir.resolve(CLASSIFIER_FILE),
+                    new Gson().newBuilder().setPrettyPrinting().create().toJson(json));
+        } catch (IOException e) {
+            throw new CheckpointException("Cannot save the classifier to " + dir + ": " + e, e);
+        }
+    }
+
+    /**
+     * Freezes the transformer and attaches LoRA adapters to it; the head stays trainable. Saved
+     * classifiers remember the adapters; {@link #mergeLora} folds them in.
+     */
+    public void applyLora(LoraConfig cfg) {
+        Lora.apply(block.gpt(), cfg, model.getNDManager());
+        lora = cfg;
+    }
+
+    /** Merges attached adapters into the weights (see {@link Lora#merge}). */
+    public void mergeLora() {
+        Lora.merge(block.gpt());
+        lora = null;
+    }
+
+    /** The LoRA settings of attached adapters, or {@code null}. */
+    public LoraConfig lora() {
+        return lora;
+    }
+
+    /** Classifies {@code text}, cut to {@link #maxLength()} tokens. */
+    public Prediction classify(String text) {
+        long[] ids = tokenizer.encode(text);
+        if (ids.length == 0) {
+            throw new IllegalArgumentException("Cannot classify an empty text");
+        }
+        ids = Arrays.copyOf(ids, Math.min(ids.length, maxLength));
+        try (NDManager scope = model.getNDManager().newSubManager()) {
+            NDArray x = scope.create(ids).reshape(1, ids.length);
+            float[] p = logits(x, null).softmax(1).toFloatArray();
+            int best = 0;
+            for (int i = 1; i < p.length; i++) {
+                if (p[i] > p[best]) {
+                    best = i;
+                }
+            }
+            return new Prediction(labels.get(best), best, p[best], p);
+        }
+    }
+
+    /**
+     * Class logits in inference mode.
+     *
+     * @param ids right-padded token ids {@code (B, T)}
+     * @param lengths real tokens per row {@code (B)}, or {@code null} when unpadded
+     * @return {@code (B, K)}
+     */
+    public NDArray logits(NDArray ids, NDArray lengths) {
+        return block.forward(inferenceStore, ids, lengths, false);
+    }
+
+    /** The GPT config of the transformer. */
+    public GptConfig config() {
+        return block.gpt().config();
+    }
+
+    /** The class labels, index order. */
+    public List<String> labels() {
+        return labels;
+    }
+
+    /** The token length texts are cut to. */
+    public int maxLength() {
+        return maxLength;
+    }
+
+    /** The tokenizer. */
+    public Gpt2Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** The classifier block. */
+    public GptClassifier block() {
+        return block;
+    }
+
+    /** The DJL model owning the weights (for a {@code Trainer}). */
+    public Model model() {
+        return model;
+    }
+
+    /** The manager the weights live on. */
+    public NDManager manager() {
+        return model.getNDManager();
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+
+    private static void checkArguments(GptConfig config, List<String> labels, int maxLength) {
+        if (labels.size() < 2) {
+            throw new IllegalArgumentException("A classifier needs at least 2 labels, got " + labels);
+        }
+        if (maxLength < 1 || maxLength > config.contextLength()) {
+            throw new IllegalArgumentException("maxLength must be in 1.." + config.contextLength()
+                    + " (the context length), got " + maxLength);
+        }
+    }
+
+    private record Settings(List<String> labels, int maxLength, LoraConfig lora) {}
+
+    private static Settings readSettings(Path file) {
+        try {
+            JsonObject json = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8))
+                    .getAsJsonObject();
+            List<String> labels = new ArrayList<>();
+            for (JsonElement e : json.getAsJsonArray("labels")) {
+                labels.add(e.getAsString());
+            }
+            int maxLength = json.get("max_length").getAsInt();
+            LoraConfig lora = null;
+            if (json.has("lora") && json.get("lora").isJsonObject()) {
+                JsonObject l = json.getAsJsonObject("lora");
+                lora = new LoraConfig(l.get("r").getAsInt(), l.get("lora_alpha").getAsFloat());
+            }
+            if (labels.size() < 2 || maxLength < 1) {
+                throw new CheckpointException(file + ": needs 2+ labels and max_length >= 1");
+            }
+            return new Settings(labels, maxLength, lora);
+        } catch (NoSuchFileException e) {
+            throw new CheckpointException("Classifier settings not found: " + file, e);
+        } catch (IOException e) {
+            throw new CheckpointException("Cannot read " + file + ": " + e, e);
+        } catch (JsonParseException | IllegalStateException | NullPointerException | ClassCastException
+                | UnsupportedOperationException | IllegalArgumentException e) {
+            throw new CheckpointException(file + " is not a classifier settings file (labels,"
+                    + " max_length): " + e.getMessage(), e);
+        }
+    }
+}
