@@ -24,6 +24,7 @@ public final class ClassificationDataset extends RandomAccessDataset {
 
     private final long[][] encoded;
     private final long[] labels;
+    private final int[] lengths;
     private final int maxLength;
 
     private ClassificationDataset(Builder b) {
@@ -40,10 +41,12 @@ public final class ClassificationDataset extends RandomAccessDataset {
         }
         encoded = new long[raw.length][];
         labels = new long[raw.length];
+        lengths = new int[raw.length];
         for (int i = 0; i < raw.length; i++) {
             long[] row = Arrays.copyOf(raw[i], maxLength); // cuts or extends
             Arrays.fill(row, Math.min(raw[i].length, maxLength), maxLength, PAD_ID);
             encoded[i] = row;
+            lengths[i] = Math.max(1, Math.min(raw[i].length, maxLength)); // an empty text reads its pad
             labels[i] = b.texts.get(i).label();
         }
     }
@@ -61,6 +64,11 @@ public final class ClassificationDataset extends RandomAccessDataset {
     /** The encoded, padded ids of record {@code i}. */
     public long[] ids(int i) {
         return encoded[i].clone();
+    }
+
+    /** The real (unpadded) token count of record {@code i}, at least 1. */
+    public int length(int i) {
+        return lengths[i];
     }
 
     /** The label of record {@code i}. */

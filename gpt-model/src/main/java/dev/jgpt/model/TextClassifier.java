@@ -279,6 +279,7 @@ public final class TextClassifier implements AutoCloseable {
     @Override
     public void close() {
         model.close();
+        tokenizer.close();
     }
 
     private static void checkArguments(GptConfig config, List<String> labels, int maxLength) {

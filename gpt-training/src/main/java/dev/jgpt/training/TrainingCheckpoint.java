@@ -1,9 +1,13 @@
 package dev.jgpt.training;
 
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
 import com.google.gson.Gson;
 import com.google.gson.JsonParseException;
 import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.io.AtomicFiles;
+import dev.jgpt.model.lora.Lora;
+import dev.jgpt.model.nn.GptModel;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -14,6 +18,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -46,17 +52,33 @@ public final class TrainingCheckpoint {
 
     private TrainingCheckpoint() {}
 
-    /** Saves a complete checkpoint under {@code out/checkpoint}. */
+    /** Writes a model into a folder. */
+    public interface ModelWriter {
+        /** Writes into {@code dir}, which exists and is empty. */
+        void write(Path dir) throws IOException;
+    }
+
+    /** Saves a complete checkpoint of a language model under {@code out/checkpoint}. */
     public static void save(Path out, LanguageModel lm, ResumableAdamW optimizer, State state) {
+        save(out, lm::save, optimized(lm.block()), optimizer, state);
+    }
+
+    /**
+     * Saves a complete checkpoint under {@code out/checkpoint}: the model as {@code model} writes
+     * it, the optimizer's moments for {@code optimized} (name to parameter), and {@code state}.
+     */
+    public static void save(Path out, ModelWriter model, Map<String, Parameter> optimized,
+            ResumableAdamW optimizer, State state) {
         Path tmp = out.resolve(TMP);
         Path target = out.resolve(DIR);
         Path old = out.resolve(OLD);
         try {
             deleteTree(tmp);
-            lm.save(tmp);
+            Files.createDirectories(tmp);
+            model.write(tmp);
             try (DataOutputStream dos = new DataOutputStream(new BufferedOutputStream(
                     Files.newOutputStream(tmp.resolve(OPTIMIZER))))) {
-                optimizer.save(lm.block().gpt2Parameters(), dos);
+                optimizer.save(optimized, dos);
             }
             AtomicFiles.writeString(tmp.resolve(STATE), new Gson().toJson(state));
             deleteTree(old);
@@ -99,12 +121,39 @@ public final class TrainingCheckpoint {
 
     /** Restores the optimizer's moments saved in checkpoint folder {@code dir} for {@code lm}. */
     public static void loadOptimizer(Path dir, LanguageModel lm, ResumableAdamW optimizer) {
+        loadOptimizer(dir, optimized(lm.block()), lm.manager(), optimizer);
+    }
+
+    /** Restores the moments saved in checkpoint folder {@code dir} for {@code optimized}. */
+    public static void loadOptimizer(Path dir, Map<String, Parameter> optimized, NDManager manager,
+            ResumableAdamW optimizer) {
         Path file = dir.resolve(OPTIMIZER);
         try (DataInputStream dis = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
-            optimizer.load(lm.block().gpt2Parameters(), lm.manager(), dis);
+            optimizer.load(optimized, manager, dis);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot restore the optimizer from " + file + ": " + e, e);
         }
+    }
+
+    /**
+     * The parameters training updates, by checkpoint name: the unfrozen weights of {@code gpt}
+     * and its LoRA adapters.
+     */
+    public static Map<String, Parameter> optimized(GptModel gpt) {
+        Map<String, Parameter> all = new LinkedHashMap<>(gpt.gpt2Parameters());
+        all.putAll(Lora.adapterParameters(gpt));
+        return trainable(all);
+    }
+
+    /** The entries of {@code parameters} not frozen. */
+    public static Map<String, Parameter> trainable(Map<String, Parameter> parameters) {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        parameters.forEach((k, v) -> {
+            if (v.requiresGradient()) {
+                out.put(k, v);
+            }
+        });
+        return out;
     }
 
     static void deleteTree(Path dir) throws IOException {

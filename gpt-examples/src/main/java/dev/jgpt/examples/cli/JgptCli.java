@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
             TokenizeCommand.class,
             DetokenizeCommand.class,
             PretrainCommand.class,
+            FinetuneClassifierCommand.class,
+            ClassifyCommand.class,
             BenchGenerateCommand.class,
             BenchTrainCommand.class
         })

@@ -5,8 +5,11 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.jgpt.model.GptConfig;
 import dev.jgpt.model.LanguageModel;
+import dev.jgpt.model.lora.Lora;
+import dev.jgpt.model.lora.LoraConfig;
 import dev.jgpt.model.nn.GptModel;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -18,6 +21,10 @@ import java.util.Map;
  * <p>Both files are written to a temporary file and renamed into place, so a crash mid-save never
  * leaves a half-written checkpoint under the final name. Loading checks every parameter's shape
  * against the config and names the tensor and both shapes when they differ.
+ *
+ * <p>A model with LoRA adapters attached (mid fine-tuning) saves them in the same file and adds
+ * {@code adapter_config.json}; loading attaches adapters of that config first, so training can
+ * resume with the base weights frozen.
  */
 public final class JgptCheckpoint {
 
@@ -39,6 +46,13 @@ public final class JgptCheckpoint {
             ParamsFile.write(dir.resolve(PARAMS_FILE), lm.block(), MODEL_NAME, lm.model().getDataType(),
                     new Shape(1, lm.config().contextLength()));
             AtomicFiles.writeString(dir.resolve(Gpt2Checkpoint.CONFIG_FILE), lm.config().toJson());
+            // a model training LoRA adapters saves them in its tree; the loader must attach them first
+            LoraConfig lora = Lora.configOf(lm.block());
+            if (lora != null) {
+                Lora.writeConfig(lora, dir);
+            } else {
+                Files.deleteIfExists(dir.resolve(Lora.CONFIG_FILE));
+            }
         } catch (IOException e) {
             throw new CheckpointException("Cannot save checkpoint to " + dir + ": " + e, e);
         }
@@ -54,6 +68,9 @@ public final class JgptCheckpoint {
         GptConfig config = gpt.config();
         Path file = dir.resolve(PARAMS_FILE);
         Map<String, Parameter> expected = new GptModel(config).gpt2Parameters();
+        if (Files.exists(dir.resolve(Lora.CONFIG_FILE)) && Lora.adapters(gpt).isEmpty()) {
+            Lora.apply(gpt, Lora.readConfig(dir), manager);
+        }
         ParamsFile.read(file, gpt, manager, config.toString());
         checkShapes(file, gpt, expected);
     }

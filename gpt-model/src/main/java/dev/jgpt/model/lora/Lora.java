@@ -75,6 +75,14 @@ public final class Lora {
         return out;
     }
 
+    /** The settings of the attached adapters, or {@code null} when there are none. */
+    public static LoraConfig configOf(GptModel gpt) {
+        for (LoraAdapter a : adapters(gpt).values()) {
+            return new LoraConfig(a.rank(), a.alpha());
+        }
+        return null;
+    }
+
     /** The adapters' parameters by tensor name ({@code h.0.attn.c_attn.lora_A}, ...). */
     public static Map<String, Parameter> adapterParameters(GptModel gpt) {
         Map<String, Parameter> out = new LinkedHashMap<>();
@@ -120,15 +128,20 @@ public final class Lora {
             }
             Files.createDirectories(dir);
             writer.write(dir.resolve(WEIGHTS_FILE));
-            JsonObject json = new JsonObject();
-            json.addProperty("peft_type", "LORA");
-            json.addProperty("r", cfg.rank());
-            json.addProperty("lora_alpha", cfg.alpha());
-            json.add("target_modules", new Gson().toJsonTree(new String[] {"c_attn", "c_proj", "c_fc"}));
-            AtomicFiles.writeString(dir.resolve(CONFIG_FILE), new Gson().toJson(json));
+            writeConfig(cfg, dir);
         } catch (IOException e) {
             throw new CheckpointException("Cannot save LoRA adapters to " + dir + ": " + e, e);
         }
+    }
+
+    /** Writes {@code adapter_config.json} for {@code cfg} into {@code dir}. */
+    public static void writeConfig(LoraConfig cfg, Path dir) throws IOException {
+        JsonObject json = new JsonObject();
+        json.addProperty("peft_type", "LORA");
+        json.addProperty("r", cfg.rank());
+        json.addProperty("lora_alpha", cfg.alpha());
+        json.add("target_modules", new Gson().toJsonTree(new String[] {"c_attn", "c_proj", "c_fc"}));
+        AtomicFiles.writeString(dir.resolve(CONFIG_FILE), new Gson().toJson(json));
     }
 
     /** Reads {@code adapter_config.json} from {@code dir}. */

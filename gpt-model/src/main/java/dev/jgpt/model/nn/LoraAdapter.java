@@ -28,6 +28,7 @@ public final class LoraAdapter extends UnaryBlock {
     private final int out;
     private final int rank;
     private final int groups;
+    private final float alpha;
     private final float scale;
     private final Parameter a;
     private final Parameter b;
@@ -51,6 +52,7 @@ public final class LoraAdapter extends UnaryBlock {
         this.out = out;
         this.rank = rank;
         this.groups = groups;
+        this.alpha = alpha;
         this.scale = alpha / rank;
         // torch's kaiming_uniform_(a=sqrt(5)) on (r, in), as the book and peft initialise A
         float bound = (float) (1 / Math.sqrt(in));
@@ -74,6 +76,11 @@ public final class LoraAdapter extends UnaryBlock {
     /** The rank of each update. */
     public int rank() {
         return rank;
+    }
+
+    /** The scaling numerator. */
+    public float alpha() {
+        return alpha;
     }
 
     /** The factor {@code alpha / rank}. */

@@ -1,0 +1,22 @@
+package dev.jgpt.training;
+
+/**
+ * One evaluation of classification fine-tuning. Accuracies are {@code NaN} between epochs (the
+ * book measures them once per epoch).
+ *
+ * @param step optimizer steps done
+ * @param epoch fractional epochs done
+ * @param examplesSeen training examples seen
+ * @param trainLoss mean loss over the evaluation batches of the training set
+ * @param validationLoss the same on the validation set
+ * @param trainAccuracy accuracy on the training set's evaluation batches
+ * @param validationAccuracy the same on the validation set
+ */
+public record ClassifierEvaluation(
+        long step,
+        double epoch,
+        long examplesSeen,
+        double trainLoss,
+        double validationLoss,
+        double trainAccuracy,
+        double validationAccuracy) {}

@@ -1,0 +1,290 @@
+package dev.jgpt.training;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.tracker.Tracker;
+import ai.djl.util.Pair;
+import dev.jgpt.datasets.ClassificationDataset;
+import dev.jgpt.model.TextClassifier;
+import dev.jgpt.model.lora.Lora;
+import dev.jgpt.model.nn.GptModel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Classification fine-tuning with DJL's {@link Trainer}, the book's {@code
+ * train_classifier_simple}: cross-entropy on the class logits of the last real token, AdamW, the
+ * loss every {@code evalEvery} steps and train/validation accuracy after every epoch, then final
+ * accuracies on train, validation and test.
+ *
+ * <p>Which parameters train is set by {@link ClassifierConfig}: the last block(s) + final norm +
+ * head (the book), everything, or LoRA adapters + head. Each batch is cut to its longest text,
+ * which is exact because the head reads each row's last real token.
+ *
+ * <p>Output folder: {@code metrics.csv}, {@code loss.png}, {@code accuracy.png}, {@code
+ * checkpoint/} after every epoch (a killed run resumes from the last epoch end) and {@code
+ * classifier/}, the final model.
+ */
+public final class ClassifierFineTuner {
+
+    /** The final model's folder under the output folder. */
+    public static final String MODEL_DIR = "classifier";
+
+    /** What a run reports while it goes. */
+    public interface Listener {
+
+        /** After each optimizer step. */
+        default void onStep(long step, long totalSteps, int epoch, float loss) {}
+
+        /** After each loss evaluation, and after each epoch with accuracies. */
+        default void onEvaluation(ClassifierEvaluation evaluation) {}
+
+        /** After each checkpoint. */
+        default void onCheckpoint(Path dir, long step) {}
+    }
+
+    /**
+     * What a finished run did.
+     *
+     * @param steps optimizer steps in total
+     * @param examplesSeen training examples in total
+     * @param evaluations every evaluation, resumed ones included
+     * @param trainAccuracy final accuracy on the whole training set
+     * @param validationAccuracy final accuracy on the whole validation set
+     * @param testAccuracy final accuracy on the whole test set ({@code NaN} without one)
+     * @param trainableParameters parameters that were trained
+     * @param trainingSeconds time spent in training steps
+     */
+    public record Result(long steps, long examplesSeen, List<ClassifierEvaluation> evaluations,
+            double trainAccuracy, double validationAccuracy, double testAccuracy, long trainableParameters,
+            double trainingSeconds) {}
+
+    private final ClassifierConfig cfg;
+    private final Path out;
+    private final Listener listener;
+
+    /** @param out the run's folder */
+    public ClassifierFineTuner(ClassifierConfig cfg, Path out, Listener listener) {
+        this.cfg = cfg;
+        this.out = out;
+        this.listener = listener == null ? new Listener() {} : listener;
+    }
+
+    /**
+     * Freezes what {@code cfg} says should not train (attaching LoRA adapters if asked) and
+     * returns the number of trainable parameters.
+     */
+    public static long selectTrainable(TextClassifier c, ClassifierConfig cfg) {
+        GptModel gpt = c.block().gpt();
+        if (cfg.lora() != null) {
+            if (c.lora() == null) {
+                c.applyLora(cfg.lora());
+            }
+        } else if (c.lora() != null) {
+            throw new IllegalArgumentException("The classifier has LoRA adapters; train it with LoRA"
+                    + " settings or merge them first");
+        } else if (cfg.trainableBlocks() < 0) {
+            c.block().freezeParameters(false);
+        } else {
+            if (cfg.trainableBlocks() > gpt.blocks().size()) {
+                throw new IllegalArgumentException("trainableBlocks " + cfg.trainableBlocks()
+                        + " exceeds the model's " + gpt.blocks().size() + " blocks");
+            }
+            gpt.freezeParameters(true);
+            List<?> blocks = gpt.blocks();
+            for (int i = blocks.size() - cfg.trainableBlocks(); i < blocks.size(); i++) {
+                gpt.blocks().get(i).freezeParameters(false);
+            }
+            gpt.lnF().freezeParameters(false);
+        }
+        c.block().score().freezeParameters(false);
+        return Lora.trainableParameterCount(c.block());
+    }
+
+    /**
+     * Fine-tunes {@code c}.
+     *
+     * @param test the test set, or {@code null}
+     * @param resumeFrom a checkpoint folder from {@link TrainingCheckpoint#find} that {@code c} was
+     *     loaded from, or {@code null}
+     */
+    public Result train(TextClassifier c, ClassificationDataset train, ClassificationDataset validation,
+            ClassificationDataset test, Path resumeFrom) {
+        int stepsPerEpoch = (int) (train.size() / cfg.batchSize()); // the book drops the last partial batch
+        if (stepsPerEpoch == 0) {
+            throw new IllegalArgumentException("The training set has " + train.size()
+                    + " examples: fewer than one batch of " + cfg.batchSize());
+        }
+        long totalSteps = (long) stepsPerEpoch * cfg.epochs();
+        TrainingCheckpoint.State state = resumeFrom == null
+                ? new TrainingCheckpoint.State(0, 0, 0, 0, 0)
+                : TrainingCheckpoint.readState(resumeFrom);
+        ResumableAdamW optimizer = ResumableAdamW.builder()
+                .optLearningRateTracker(Tracker.fixed(cfg.learningRate()))
+                .optWeightDecays(cfg.weightDecay())
+                .optBeginNumUpdate((int) state.step())
+                .build();
+        ClassifierMetrics metrics = new ClassifierMetrics(out.resolve("metrics.csv"), state.step());
+        long step = state.step();
+        long seen = state.tokensSeen();
+        double seconds = state.elapsedSeconds();
+        long trainable;
+        DefaultTrainingConfig config = new DefaultTrainingConfig(new CausalLmLoss()).optOptimizer(optimizer);
+        try (Trainer trainer = c.model().newTrainer(config)) {
+            trainable = selectTrainable(c, cfg); // after newTrainer, which may unfreeze everything
+            trainer.initialize(new Shape(cfg.batchSize(), c.maxLength()));
+            Map<String, Parameter> optimized = optimized(c);
+            if (resumeFrom != null) {
+                TrainingCheckpoint.loadOptimizer(resumeFrom, optimized, c.manager(), optimizer);
+            }
+            for (int epoch = state.epoch(); epoch < cfg.epochs(); epoch++) {
+                int[] order = order(train.size(), cfg.seed(), epoch);
+                for (int s = 0; s < stepsPerEpoch; s++) {
+                    long start = System.nanoTime();
+                    trainer.getManager().getEngine().setRandomSeed((int) (cfg.seed() * 1_000_003L + step));
+                    float loss = step(trainer, train, order, s * cfg.batchSize());
+                    seconds += (System.nanoTime() - start) / 1e9;
+                    step++;
+                    seen += cfg.batchSize();
+                    listener.onStep(step, totalSteps, epoch, loss);
+                    boolean epochEnd = s + 1 == stepsPerEpoch;
+                    if (step % cfg.evalEvery() == 0 || epochEnd) {
+                        int batches = cfg.evalBatches();
+                        double[] tr = evaluate(c, train, batches);
+                        double[] va = evaluate(c, validation, batches);
+                        ClassifierEvaluation e = new ClassifierEvaluation(step,
+                                epoch + (s + 1) / (double) stepsPerEpoch, seen, tr[0], va[0],
+                                epochEnd ? tr[1] : Double.NaN, epochEnd ? va[1] : Double.NaN);
+                        metrics.add(e);
+                        listener.onEvaluation(e);
+                    }
+                    if (epochEnd) {
+                        TrainingCheckpoint.save(out, c::save, optimized, optimizer,
+                                new TrainingCheckpoint.State(step, epoch + 1, 0, seen, seconds));
+                        listener.onCheckpoint(out.resolve(TrainingCheckpoint.DIR), step);
+                    }
+                }
+            }
+        }
+        double trainAcc = evaluate(c, train, 0)[1];
+        double valAcc = evaluate(c, validation, 0)[1];
+        double testAcc = test == null ? Double.NaN : evaluate(c, test, 0)[1];
+        c.save(out.resolve(MODEL_DIR));
+        try {
+            writePlots(metrics.rows());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write the plots: " + e, e);
+        }
+        return new Result(step, seen, metrics.rows(), trainAcc, valAcc, testAcc, trainable, seconds);
+    }
+
+    /** The trainable parameters by their DJL path (stable for one block tree). */
+    static Map<String, Parameter> optimized(TextClassifier c) {
+        Map<String, Parameter> all = new LinkedHashMap<>();
+        for (Pair<String, Parameter> p : c.block().getParameters()) {
+            all.put(p.getKey(), p.getValue());
+        }
+        return TrainingCheckpoint.trainable(all);
+    }
+
+    private float step(Trainer trainer, ClassificationDataset data, int[] order, int first) {
+        try (GradientCollector gc = trainer.newGradientCollector();
+                NDManager scope = trainer.getManager().newSubManager()) {
+            NDArray[] batch = batch(scope, data, order, first, cfg.batchSize());
+            NDList logits = trainer.forward(new NDList(batch[0], batch[1]));
+            NDArray loss = trainer.getLoss().evaluate(new NDList(batch[2]), logits);
+            float value = loss.getFloat();
+            if (!Float.isFinite(value)) {
+                throw new TrainingDivergedException("The loss is " + value + "; stopped without"
+                        + " applying it (try a lower learning rate). The last epoch's checkpoint is in "
+                        + out.resolve(TrainingCheckpoint.DIR));
+            }
+            gc.backward(loss);
+            trainer.step();
+            return value;
+        }
+    }
+
+    /**
+     * Mean loss and accuracy over the first {@code batches} batches of {@code data} in order
+     * ({@code 0}: all of it), without dropout.
+     */
+    public double[] evaluate(TextClassifier c, ClassificationDataset data, int batches) {
+        int n = (int) data.size();
+        int limit = batches == 0 ? n : Math.min(n, batches * cfg.batchSize());
+        int[] order = order(n, 0, -1);
+        CausalLmLoss lossFn = new CausalLmLoss();
+        double loss = 0;
+        long correct = 0;
+        for (int first = 0; first < limit; first += cfg.batchSize()) {
+            int size = Math.min(cfg.batchSize(), limit - first);
+            try (NDManager scope = c.manager().newSubManager()) {
+                NDArray[] batch = batch(scope, data, order, first, size);
+                NDArray logits = c.logits(batch[0], batch[1]);
+                loss += lossFn.evaluate(new NDList(batch[2]), new NDList(logits)).getFloat() * size;
+                correct += logits.argMax(1).toType(batch[2].getDataType(), false).eq(batch[2]).sum().getLong();
+            }
+        }
+        return new double[] {loss / limit, correct / (double) limit};
+    }
+
+    /** ids {@code (B, L)} cut to the batch's longest text, lengths {@code (B)}, labels {@code (B)}. */
+    private static NDArray[] batch(NDManager m, ClassificationDataset data, int[] order, int first, int size) {
+        int longest = 1;
+        for (int b = 0; b < size; b++) {
+            longest = Math.max(longest, data.length(order[first + b]));
+        }
+        long[] ids = new long[size * longest];
+        long[] lengths = new long[size];
+        long[] labels = new long[size];
+        for (int b = 0; b < size; b++) {
+            int i = order[first + b];
+            System.arraycopy(data.ids(i), 0, ids, b * longest, longest);
+            lengths[b] = data.length(i);
+            labels[b] = data.label(i);
+        }
+        return new NDArray[] {m.create(ids).reshape(size, longest), m.create(lengths), m.create(labels)};
+    }
+
+    /** The identity for {@code epoch < 0}, else a permutation depending only on (seed, epoch). */
+    private static int[] order(long n, long seed, int epoch) {
+        int[] order = new int[(int) n];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        if (epoch >= 0) {
+            Random r = new Random(seed * 7_919L + epoch);
+            for (int i = order.length - 1; i > 0; i--) {
+                int j = r.nextInt(i + 1);
+                int t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+        }
+        return order;
+    }
+
+    private void writePlots(List<ClassifierEvaluation> rows) throws IOException {
+        CurvePlot loss = new CurvePlot("Classification fine-tuning: loss", "Loss");
+        CurvePlot accuracy = new CurvePlot("Classification fine-tuning: accuracy", "Accuracy");
+        for (ClassifierEvaluation e : rows) {
+            loss.add("Training loss", e.epoch(), e.trainLoss());
+            loss.add("Validation loss", e.epoch(), e.validationLoss());
+            accuracy.add("Training accuracy", e.epoch(), e.trainAccuracy());
+            accuracy.add("Validation accuracy", e.epoch(), e.validationAccuracy());
+        }
+        loss.write(out.resolve("loss.png"));
+        accuracy.write(out.resolve("accuracy.png"));
+    }
+}
