@@ -28,6 +28,24 @@ public final class InstructionData {
      * @throws DatasetException naming the index of a malformed entry
      */
     public static List<InstructionExample> parse(Path json) {
+        List<JsonObject> objects = parseObjects(json);
+        List<InstructionExample> out = new ArrayList<>(objects.size());
+        for (int i = 0; i < objects.size(); i++) {
+            JsonObject o = objects.get(i);
+            out.add(new InstructionExample(
+                    field(json, i, o, "instruction", true),
+                    field(json, i, o, "input", false),
+                    field(json, i, o, "output", true)));
+        }
+        return out;
+    }
+
+    /**
+     * The entries of a JSON array of objects.
+     *
+     * @throws DatasetException if the file is not such an array, naming the first bad entry
+     */
+    public static List<JsonObject> parseObjects(Path json) {
         String text = TextFiles.read(json);
         JsonArray array;
         try {
@@ -39,22 +57,23 @@ public final class InstructionData {
         } catch (JsonParseException e) {
             throw new DatasetException(json + " is not valid JSON: " + e.getMessage(), e);
         }
-        List<InstructionExample> out = new ArrayList<>(array.size());
+        List<JsonObject> out = new ArrayList<>(array.size());
         for (int i = 0; i < array.size(); i++) {
             JsonElement e = array.get(i);
             if (!e.isJsonObject()) {
                 throw new DatasetException(json + ": entry " + i + " is not an object");
             }
-            JsonObject o = e.getAsJsonObject();
-            out.add(new InstructionExample(
-                    field(json, i, o, "instruction", true),
-                    field(json, i, o, "input", false),
-                    field(json, i, o, "output", true)));
+            out.add(e.getAsJsonObject());
         }
         return out;
     }
 
-    private static String field(Path json, int index, JsonObject o, String name, boolean required) {
+    /**
+     * String field {@code name} of entry {@code index}; {@code ""} when absent and not required.
+     *
+     * @throws DatasetException naming the entry and field if it is missing or not a string
+     */
+    public static String field(Path json, int index, JsonObject o, String name, boolean required) {
         JsonElement e = o.get(name);
         if (e == null || e.isJsonNull()) {
             if (required) {

@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * Classification fine-tuning with DJL's {@link Trainer}, the book's {@code
@@ -149,7 +148,7 @@ public final class ClassifierFineTuner {
                 TrainingCheckpoint.loadOptimizer(resumeFrom, optimized, c.manager(), optimizer);
             }
             for (int epoch = state.epoch(); epoch < cfg.epochs(); epoch++) {
-                int[] order = order(train.size(), cfg.seed(), epoch);
+                int[] order = Pretrainer.order((int) train.size(), cfg.seed(), epoch);
                 for (int s = 0; s < stepsPerEpoch; s++) {
                     long start = System.nanoTime();
                     trainer.getManager().getEngine().setRandomSeed((int) (cfg.seed() * 1_000_003L + step));
@@ -223,7 +222,7 @@ public final class ClassifierFineTuner {
     public double[] evaluate(TextClassifier c, ClassificationDataset data, int batches) {
         int n = (int) data.size();
         int limit = batches == 0 ? n : Math.min(n, batches * cfg.batchSize());
-        int[] order = order(n, 0, -1);
+        int[] order = Pretrainer.order(n, 0, -1);
         CausalLmLoss lossFn = new CausalLmLoss();
         double loss = 0;
         long correct = 0;
@@ -255,24 +254,6 @@ public final class ClassifierFineTuner {
             labels[b] = data.label(i);
         }
         return new NDArray[] {m.create(ids).reshape(size, longest), m.create(lengths), m.create(labels)};
-    }
-
-    /** The identity for {@code epoch < 0}, else a permutation depending only on (seed, epoch). */
-    private static int[] order(long n, long seed, int epoch) {
-        int[] order = new int[(int) n];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        if (epoch >= 0) {
-            Random r = new Random(seed * 7_919L + epoch);
-            for (int i = order.length - 1; i > 0; i--) {
-                int j = r.nextInt(i + 1);
-                int t = order[i];
-                order[i] = order[j];
-                order[j] = t;
-            }
-        }
-        return order;
     }
 
     private void writePlots(List<ClassifierEvaluation> rows) throws IOException {

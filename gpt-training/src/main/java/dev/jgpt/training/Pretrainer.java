@@ -92,14 +92,21 @@ public final class Pretrainer {
             throw new IllegalArgumentException("Context length " + length + " exceeds the model's "
                     + lm.config().contextLength());
         }
-        Windows train = new Windows(trainIds, length, cfg.stride(), "training");
-        Windows val = new Windows(valIds, length, cfg.stride(), "validation");
+        return train(lm, new Windows(trainIds, length, cfg.stride(), "training"),
+                new Windows(valIds, length, cfg.stride(), "validation"), resumeFrom);
+    }
+
+    /**
+     * Trains {@code lm} on batches of {@code train} (at most {@code contextLength} positions),
+     * evaluating on {@code val}; {@link #train(LanguageModel, long[], long[], Path)} for any data.
+     */
+    public Result train(LanguageModel lm, TrainingBatches train, TrainingBatches val, Path resumeFrom) {
+        int length = cfg.contextLength();
         int microBatches = train.count() / cfg.batchSize(); // the book drops the last partial batch
         int stepsPerEpoch = microBatches / cfg.gradAccumulation();
         if (stepsPerEpoch == 0) {
-            throw new IllegalArgumentException("The training text gives " + train.count()
-                    + " windows of " + length + " tokens: too few for one step of "
-                    + cfg.batchSize() * cfg.gradAccumulation() + " windows");
+            throw new IllegalArgumentException("The training data gives " + train.count()
+                    + " examples: too few for one step of " + cfg.batchSize() * cfg.gradAccumulation());
         }
         long totalSteps = (long) stepsPerEpoch * cfg.epochs();
         TrainingCheckpoint.State state = resumeFrom == null
@@ -119,17 +126,18 @@ public final class Pretrainer {
         double seconds = state.elapsedSeconds();
         DefaultTrainingConfig config = new DefaultTrainingConfig(new CausalLmLoss()).optOptimizer(optimizer);
         try (Trainer trainer = lm.model().newTrainer(config)) {
-            trainer.initialize(new Shape(cfg.batchSize(), length));
+            trainer.initialize(new Shape(cfg.batchSize(), Math.min(length, lm.config().contextLength())));
             PairList<String, Parameter> parameters = lm.block().getParameters();
             for (int epoch = state.epoch(); epoch < cfg.epochs(); epoch++) {
-                int[] order = train.order(cfg.seed(), epoch);
+                int[] order = order(train.count(), cfg.seed(), epoch);
                 int first = epoch == state.epoch() ? state.nextBatch() : 0;
                 for (int s = first; s < stepsPerEpoch; s++) {
                     long start = System.nanoTime();
-                    float loss = step(trainer, parameters, train, order, s, step);
+                    long[] tokens = {0};
+                    float loss = step(trainer, parameters, train, order, s, step, tokens);
                     seconds += (System.nanoTime() - start) / 1e9;
                     step++;
-                    tokensSeen += (long) cfg.batchSize() * cfg.gradAccumulation() * length;
+                    tokensSeen += tokens[0];
                     listener.onStep(step, totalSteps, epoch, loss);
                     if (step % cfg.evalEvery() == 0) {
                         Evaluation e = new Evaluation(step, epoch + (s + 1) / (double) stepsPerEpoch,
@@ -171,8 +179,8 @@ public final class Pretrainer {
     }
 
     /** One optimizer step over {@code gradAccumulation} micro-batches; returns their mean loss. */
-    private float step(Trainer trainer, PairList<String, Parameter> parameters, Windows train,
-            int[] order, int stepInEpoch, long globalStep) {
+    private float step(Trainer trainer, PairList<String, Parameter> parameters, TrainingBatches train,
+            int[] order, int stepInEpoch, long globalStep, long[] tokens) {
         trainer.getManager().getEngine().setRandomSeed((int) (cfg.seed() * 1_000_003L + globalStep));
         int k = cfg.gradAccumulation();
         float sum = 0;
@@ -181,6 +189,7 @@ public final class Pretrainer {
                 int firstWindow = (stepInEpoch * k + m) * cfg.batchSize();
                 try (NDManager scope = trainer.getManager().newSubManager()) {
                     NDArray[] batch = train.batch(scope, order, firstWindow, cfg.batchSize());
+                    tokens[0] += batch[0].size();
                     NDList logits = trainer.forward(new NDList(batch[0]));
                     NDArray loss = trainer.getLoss().evaluate(new NDList(batch[1]), logits);
                     float value = loss.getFloat();
@@ -203,9 +212,9 @@ public final class Pretrainer {
     }
 
     /** Mean loss over the first {@code evalBatches} batches, in order, without dropout. */
-    private double meanLoss(LanguageModel lm, Windows windows) {
+    private double meanLoss(LanguageModel lm, TrainingBatches windows) {
         int batches = Math.min(cfg.evalBatches(), Math.max(1, windows.count() / cfg.batchSize()));
-        int[] order = windows.identity();
+        int[] order = order(windows.count(), cfg.seed(), -1);
         double total = 0;
         int done = 0;
         CausalLmLoss loss = new CausalLmLoss();
@@ -231,10 +240,31 @@ public final class Pretrainer {
     }
 
     /**
+     * The identity for {@code epoch < 0}, else a permutation of {@code 0 .. n-1} that depends
+     * only on {@code (seed, epoch)}.
+     */
+    static int[] order(int n, long seed, int epoch) {
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        if (epoch >= 0) {
+            Random r = new Random(seed * 7_919L + epoch);
+            for (int i = n - 1; i > 0; i--) {
+                int j = r.nextInt(i + 1);
+                int t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+        }
+        return order;
+    }
+
+    /**
      * The sliding windows of one token stream, laid out as {@link SlidingWindowDataset}'s, with
      * the resumable (seed, epoch) order the trainer needs.
      */
-    private static final class Windows {
+    private static final class Windows implements TrainingBatches {
         private final long[] ids;
         private final int length;
         private final int stride;
@@ -251,33 +281,14 @@ public final class Pretrainer {
             }
         }
 
-        int count() {
+        @Override
+        public int count() {
             return count;
         }
 
-        int[] identity() {
-            int[] order = new int[count];
-            for (int i = 0; i < count; i++) {
-                order[i] = i;
-            }
-            return order;
-        }
-
-        /** A permutation that depends only on {@code (seed, epoch)}. */
-        int[] order(long seed, int epoch) {
-            int[] order = identity();
-            Random r = new Random(seed * 7_919L + epoch);
-            for (int i = count - 1; i > 0; i--) {
-                int j = r.nextInt(i + 1);
-                int t = order[i];
-                order[i] = order[j];
-                order[j] = t;
-            }
-            return order;
-        }
-
         /** Inputs and targets {@code (size, L)} of windows {@code order[first ..]}. */
-        NDArray[] batch(NDManager manager, int[] order, int first, int size) {
+        @Override
+        public NDArray[] batch(NDManager manager, int[] order, int first, int size) {
             long[] in = new long[size * length];
             long[] target = new long[size * length];
             for (int b = 0; b < size; b++) {

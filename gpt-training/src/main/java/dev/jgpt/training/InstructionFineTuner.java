@@ -1,0 +1,67 @@
+package dev.jgpt.training;
+
+import dev.jgpt.datasets.InstructionData;
+import dev.jgpt.datasets.InstructionExample;
+import dev.jgpt.model.LanguageModel;
+import dev.jgpt.model.lora.Lora;
+import dev.jgpt.model.lora.LoraConfig;
+import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Instruction fine-tuning (the book's chapter 7): next-token training on Alpaca-formatted
+ * examples with the masked loss, run by {@link Pretrainer}'s loop, so it has the same periodic
+ * validation loss, sample (the response to the first validation entry), metrics, plot, and
+ * resumable checkpoints. With LoRA, the base weights are frozen and only the adapters train.
+ */
+public final class InstructionFineTuner {
+
+    private final PretrainConfig cfg;
+    private final boolean maskPrompt;
+    private final LoraConfig lora;
+    private final Gpt2Tokenizer tokenizer;
+    private final Path out;
+    private final Pretrainer.Listener listener;
+
+    /**
+     * @param cfg optimisation and reporting settings; {@code contextLength} caps each batch
+     * @param maskPrompt also ignore the prompt's targets (only the response is learned)
+     * @param lora train LoRA adapters of these settings instead of every weight, or {@code null}
+     */
+    public InstructionFineTuner(PretrainConfig cfg, boolean maskPrompt, LoraConfig lora, Gpt2Tokenizer tokenizer,
+            Path out, Pretrainer.Listener listener) {
+        this.cfg = cfg;
+        this.maskPrompt = maskPrompt;
+        this.lora = lora;
+        this.tokenizer = tokenizer;
+        this.out = out;
+        this.listener = listener;
+    }
+
+    /**
+     * The book's settings: 2 epochs, batch 8, AdamW lr 5e-5 and weight decay 0.1, loss every 5
+     * steps over 5 batches, batches cut to {@code contextLength}, the sample being the response
+     * (up to 35 tokens) to {@code sample}'s prompt, seed 123.
+     */
+    public static PretrainConfig book(int contextLength, InstructionExample sample) {
+        return new PretrainConfig(2, 8, contextLength, contextLength, 5e-5f, 0.1f, 0, 0f, 0, 1, 5, 5, 0,
+                InstructionData.formatPrompt(sample), 35, 0, 123);
+    }
+
+    /**
+     * Fine-tunes {@code lm} on {@code train}, evaluating on {@code validation}.
+     *
+     * @param resumeFrom a checkpoint folder that {@code lm} was loaded from, or {@code null}
+     */
+    public Pretrainer.Result train(LanguageModel lm, List<InstructionExample> train,
+            List<InstructionExample> validation, Path resumeFrom) {
+        if (lora != null && Lora.adapters(lm.block()).isEmpty()) {
+            Lora.apply(lm.block(), lora, lm.manager());
+        }
+        int length = Math.min(cfg.contextLength(), lm.config().contextLength());
+        return new Pretrainer(cfg, tokenizer, out, listener).train(lm,
+                new InstructionBatches(train, tokenizer, maskPrompt, length),
+                new InstructionBatches(validation, tokenizer, maskPrompt, length), resumeFrom);
+    }
+}
