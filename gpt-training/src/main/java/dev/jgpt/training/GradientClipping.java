@@ -26,18 +26,24 @@ public final class GradientClipping {
         }
         double squares = 0;
         for (Pair<String, Parameter> p : parameters) {
-            NDArray grad = gradient(p.getValue());
-            if (grad != null) {
-                squares += grad.square().sum().getFloat();
+            // getGradient() hands out a new handle on the model's manager each call (DJL's own
+            // ParameterServer closes them too), and so do the temporaries: close them at once
+            try (NDArray grad = gradient(p.getValue())) {
+                if (grad != null) {
+                    try (NDArray square = grad.square(); NDArray sum = square.sum()) {
+                        squares += sum.getFloat();
+                    }
+                }
             }
         }
         double norm = Math.sqrt(squares);
         if (norm > maxNorm) {
             float scale = (float) (maxNorm / (norm + 1e-6));
             for (Pair<String, Parameter> p : parameters) {
-                NDArray grad = gradient(p.getValue());
-                if (grad != null) {
-                    grad.muli(scale);
+                try (NDArray grad = gradient(p.getValue())) {
+                    if (grad != null) {
+                        grad.muli(scale); // in place: the parameter's gradient itself
+                    }
                 }
             }
         }
