@@ -13,6 +13,7 @@ import ai.djl.training.tracker.Tracker;
 import ai.djl.util.PairList;
 import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.generate.SamplingConfig;
+import dev.jgpt.model.nn.Scalars;
 import dev.jgpt.model.generate.TextGenerator;
 import dev.jgpt.datasets.SlidingWindowDataset;
 import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
@@ -120,7 +121,7 @@ public final class Pretrainer {
         if (resumeFrom != null) {
             TrainingCheckpoint.loadOptimizer(resumeFrom, lm, optimizer);
         }
-        MetricsLog metrics = new MetricsLog(out.resolve("metrics.csv"), state.step());
+        CsvLog<Evaluation> metrics = MetricsLog.open(out.resolve("metrics.csv"), state.step());
         long step = state.step();
         long tokensSeen = state.tokensSeen();
         double seconds = state.elapsedSeconds();
@@ -199,7 +200,7 @@ public final class Pretrainer {
                                 + " checkpoint is in " + out.resolve(TrainingCheckpoint.DIR)
                                 + " (try a lower learning rate or gradient clipping)");
                     }
-                    gc.backward(k == 1 ? loss : loss.div(k));
+                    gc.backward(k == 1 ? loss : Scalars.mul(loss, 1f / k)); // see Scalars
                     sum += value;
                 }
             }

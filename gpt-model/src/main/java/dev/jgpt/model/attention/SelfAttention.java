@@ -54,7 +54,7 @@ public class SelfAttention extends UnaryBlock {
     protected NDArray scores(ParameterStore ps, NDArray x, boolean training) {
         NDArray q = wQuery.forward(ps, x, training);
         NDArray k = wKey.forward(ps, x, training);
-        return q.matMul(k.transpose(0, 2, 1)).div((float) Math.sqrt(dOut));
+        return dev.jgpt.model.nn.Scalars.mul(q.matMul(k.transpose(0, 2, 1)), (float) (1 / Math.sqrt(dOut)));
     }
 
     /** The attention weights {@code softmax(scores)}, {@code (B, T, T)}; each row sums to 1. */

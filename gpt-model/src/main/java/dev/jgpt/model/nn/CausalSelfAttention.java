@@ -107,7 +107,7 @@ public final class CausalSelfAttention extends UnaryBlock {
         int tq = (int) q.getShape().get(2);
         int tk = (int) k.getShape().get(2);
         float scale = (float) (1.0 / Math.sqrt(embedDim / (double) numHeads));
-        NDArray scores = q.mul(scale).matMul(k.transpose(0, 1, 3, 2)); // (B, H, Tq, Tk)
+        NDArray scores = Scalars.mul(q, scale).matMul(k.transpose(0, 1, 3, 2)); // (B, H, Tq, Tk)
         scores = scores.add(CausalMask.additive(q.getManager(), tq, tk, offset));
         if (keyMask != null) {
             scores = scores.add(keyMask.reshape(keyMask.getShape().get(0), 1, 1, tk));

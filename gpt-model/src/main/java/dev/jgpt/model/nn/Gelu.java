@@ -18,8 +18,10 @@ public final class Gelu extends UnaryBlock {
      * {@code tanh} output for the backward pass.
      */
     public static NDArray gelu(NDArray x) {
-        NDArray inner = x.pow(3).mul(0.044715f).add(x).mul(SQRT_2_OVER_PI);
-        return inner.tanh().add(1f).mul(x).mul(0.5f);
+        // scalars through Scalars: DJL frees number operands that autograd still needs
+        NDArray cube = x.mul(x).mul(x);
+        NDArray inner = Scalars.mul(Scalars.mul(cube, 0.044715f).add(x), SQRT_2_OVER_PI);
+        return Scalars.mul(Scalars.add(inner.tanh(), 1f).mul(x), 0.5f);
     }
 
     @Override

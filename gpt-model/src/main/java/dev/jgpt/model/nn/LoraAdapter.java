@@ -103,7 +103,7 @@ public final class LoraAdapter extends UnaryBlock {
             NDArray bg = wb.reshape(groups, out / groups, rank).transpose(0, 2, 1); // (g, r, out/g)
             y = hg.matMul(bg).transpose(1, 0, 2).reshape(-1, out); // (N, out)
         }
-        return y.mul(scale).reshape(lead.add(out));
+        return Scalars.mul(y, scale).reshape(lead.add(out));
     }
 
     /** The dense update {@code scale · B A}, {@code (out, in)}, to merge into the weight. */
