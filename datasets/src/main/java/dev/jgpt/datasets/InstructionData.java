@@ -28,10 +28,10 @@ public final class InstructionData {
      * @throws DatasetException naming the index of a malformed entry
      */
     public static List<InstructionExample> parse(Path json) {
-        List<JsonObject> objects = parseObjects(json);
-        List<InstructionExample> out = new ArrayList<>(objects.size());
-        for (int i = 0; i < objects.size(); i++) {
-            JsonObject o = objects.get(i);
+        JsonArray array = parseArray(json);
+        List<InstructionExample> out = new ArrayList<>(array.size());
+        for (int i = 0; i < array.size(); i++) {
+            JsonObject o = entry(json, array, i);
             out.add(new InstructionExample(
                     field(json, i, o, "instruction", true),
                     field(json, i, o, "input", false),
@@ -41,31 +41,34 @@ public final class InstructionData {
     }
 
     /**
-     * The entries of a JSON array of objects.
+     * The JSON array in {@code json}.
      *
-     * @throws DatasetException if the file is not such an array, naming the first bad entry
+     * @throws DatasetException if the file is not valid JSON or not an array
      */
-    public static List<JsonObject> parseObjects(Path json) {
+    public static JsonArray parseArray(Path json) {
         String text = TextFiles.read(json);
-        JsonArray array;
         try {
             JsonElement root = JsonParser.parseString(text);
             if (!root.isJsonArray()) {
                 throw new DatasetException(json + ": expected a JSON array of entries");
             }
-            array = root.getAsJsonArray();
+            return root.getAsJsonArray();
         } catch (JsonParseException e) {
             throw new DatasetException(json + " is not valid JSON: " + e.getMessage(), e);
         }
-        List<JsonObject> out = new ArrayList<>(array.size());
-        for (int i = 0; i < array.size(); i++) {
-            JsonElement e = array.get(i);
-            if (!e.isJsonObject()) {
-                throw new DatasetException(json + ": entry " + i + " is not an object");
-            }
-            out.add(e.getAsJsonObject());
+    }
+
+    /**
+     * Entry {@code index} of {@code array}.
+     *
+     * @throws DatasetException naming the entry if it is not an object
+     */
+    public static JsonObject entry(Path json, JsonArray array, int index) {
+        JsonElement e = array.get(index);
+        if (!e.isJsonObject()) {
+            throw new DatasetException(json + ": entry " + index + " is not an object");
         }
-        return out;
+        return e.getAsJsonObject();
     }
 
     /**

@@ -24,8 +24,8 @@ import java.util.Map;
 /**
  * Classification fine-tuning with DJL's {@link Trainer}, the book's {@code
  * train_classifier_simple}: cross-entropy on the class logits of the last real token, AdamW, the
- * loss every {@code evalEvery} steps and train/validation accuracy after every epoch, then final
- * accuracies on train, validation and test.
+ * loss every {@code evalEvery} steps, loss and accuracy on train, validation and test after every
+ * epoch (over {@code evalBatches} batches), then final accuracies on the whole of each split.
  *
  * <p>Which parameters train is set by {@link ClassifierConfig}: the last block(s) + final norm +
  * head (the book), everything, or LoRA adapters + head. Each batch is cut to its longest text,
@@ -134,7 +134,7 @@ public final class ClassifierFineTuner {
                 .optWeightDecays(cfg.weightDecay())
                 .optBeginNumUpdate((int) state.step())
                 .build();
-        ClassifierMetrics metrics = new ClassifierMetrics(out.resolve("metrics.csv"), state.step());
+        CsvLog<ClassifierEvaluation> metrics = ClassifierMetrics.open(out.resolve("metrics.csv"), state.step());
         long step = state.step();
         long seen = state.tokensSeen();
         double seconds = state.elapsedSeconds();
@@ -162,9 +162,11 @@ public final class ClassifierFineTuner {
                         int batches = cfg.evalBatches();
                         double[] tr = evaluate(c, train, batches);
                         double[] va = evaluate(c, validation, batches);
+                        double[] te = epochEnd && test != null ? evaluate(c, test, batches)
+                                : new double[] {Double.NaN, Double.NaN};
                         ClassifierEvaluation e = new ClassifierEvaluation(step,
-                                epoch + (s + 1) / (double) stepsPerEpoch, seen, tr[0], va[0],
-                                epochEnd ? tr[1] : Double.NaN, epochEnd ? va[1] : Double.NaN);
+                                epoch + (s + 1) / (double) stepsPerEpoch, seen, tr[0], va[0], te[0],
+                                epochEnd ? tr[1] : Double.NaN, epochEnd ? va[1] : Double.NaN, te[1]);
                         metrics.add(e);
                         listener.onEvaluation(e);
                     }
@@ -264,6 +266,7 @@ public final class ClassifierFineTuner {
             loss.add("Validation loss", e.epoch(), e.validationLoss());
             accuracy.add("Training accuracy", e.epoch(), e.trainAccuracy());
             accuracy.add("Validation accuracy", e.epoch(), e.validationAccuracy());
+            accuracy.add("Test accuracy", e.epoch(), e.testAccuracy());
         }
         loss.write(out.resolve("loss.png"));
         accuracy.write(out.resolve("accuracy.png"));

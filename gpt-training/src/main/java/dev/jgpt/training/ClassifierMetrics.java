@@ -1,47 +1,26 @@
 package dev.jgpt.training;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 
 /**
- * A fine-tuning run's {@code metrics.csv}: one row per evaluation (accuracies empty between
- * epochs). On resume, rows after the checkpoint's step are dropped.
+ * The {@code metrics.csv} of a classification run: one row per {@link ClassifierEvaluation},
+ * accuracies and test loss empty between epochs.
  */
 final class ClassifierMetrics {
 
-    static final String HEADER = "step,epoch,examples_seen,train_loss,val_loss,train_acc,val_acc";
+    static final String HEADER = "step,epoch,examples_seen,train_loss,val_loss,test_loss,train_acc,val_acc,test_acc";
 
-    private final Path file;
-    private final List<ClassifierEvaluation> rows = new ArrayList<>();
+    private ClassifierMetrics() {}
 
-    ClassifierMetrics(Path file, long keepUpToStep) {
-        this.file = file;
-        try {
-            List<String> kept = new ArrayList<>();
-            kept.add(HEADER);
-            if (keepUpToStep > 0 && Files.exists(file)) {
-                for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                    String[] f = line.split(",", -1);
-                    if (f.length == 7 && !line.startsWith("step") && Long.parseLong(f[0]) <= keepUpToStep) {
-                        kept.add(line);
-                        rows.add(new ClassifierEvaluation(Long.parseLong(f[0]), Double.parseDouble(f[1]),
-                                Long.parseLong(f[2]), Double.parseDouble(f[3]), Double.parseDouble(f[4]),
-                                number(f[5]), number(f[6])));
-                    }
-                }
-            }
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            Files.write(file, kept, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot write " + file + ": " + e, e);
-        }
+    static CsvLog<ClassifierEvaluation> open(Path file, long keepUpToStep) {
+        return new CsvLog<>(file, HEADER, keepUpToStep,
+                f -> new ClassifierEvaluation(Long.parseLong(f[0]), Double.parseDouble(f[1]), Long.parseLong(f[2]),
+                        Double.parseDouble(f[3]), Double.parseDouble(f[4]), number(f[5]), number(f[6]),
+                        number(f[7]), number(f[8])),
+                e -> String.format(Locale.ROOT, "%d,%.4f,%d,%.6f,%.6f,%s,%s,%s,%s", e.step(), e.epoch(),
+                        e.examplesSeen(), e.trainLoss(), e.validationLoss(), cell(e.testLoss()),
+                        cell(e.trainAccuracy()), cell(e.validationAccuracy()), cell(e.testAccuracy())));
     }
 
     private static double number(String s) {
@@ -50,21 +29,5 @@ final class ClassifierMetrics {
 
     private static String cell(double v) {
         return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.4f", v);
-    }
-
-    void add(ClassifierEvaluation e) {
-        rows.add(e);
-        String line = String.format(Locale.ROOT, "%d,%.4f,%d,%.6f,%.6f,%s,%s%n", e.step(), e.epoch(),
-                e.examplesSeen(), e.trainLoss(), e.validationLoss(), cell(e.trainAccuracy()),
-                cell(e.validationAccuracy()));
-        try {
-            Files.writeString(file, line, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
-        } catch (IOException ex) {
-            throw new UncheckedIOException("Cannot append to " + file + ": " + ex, ex);
-        }
-    }
-
-    List<ClassifierEvaluation> rows() {
-        return List.copyOf(rows);
     }
 }

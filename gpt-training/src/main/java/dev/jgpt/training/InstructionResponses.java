@@ -88,10 +88,10 @@ public final class InstructionResponses {
      * @throws DatasetException naming the entry and field that is missing or not a string
      */
     public static List<Response> read(Path file, String key) {
-        List<JsonObject> objects = InstructionData.parseObjects(file);
-        List<Response> out = new ArrayList<>(objects.size());
-        for (int i = 0; i < objects.size(); i++) {
-            JsonObject o = objects.get(i);
+        JsonArray array = InstructionData.parseArray(file);
+        List<Response> out = new ArrayList<>(array.size());
+        for (int i = 0; i < array.size(); i++) {
+            JsonObject o = InstructionData.entry(file, array, i);
             out.add(new Response(new InstructionExample(InstructionData.field(file, i, o, "instruction", true),
                     InstructionData.field(file, i, o, "input", false),
                     InstructionData.field(file, i, o, "output", true)),

@@ -119,7 +119,9 @@ class ClassifierFineTunerTest {
                     .isEqualTo("spam");
         }
         assertThat(r.steps()).isEqualTo(3 * (spam.train().size() / 8));
-        assertThat(r.evaluations()).filteredOn(e -> !Double.isNaN(e.trainAccuracy())).hasSize(3);
+        assertThat(r.evaluations()).filteredOn(e -> !Double.isNaN(e.trainAccuracy())).hasSize(3)
+                .allSatisfy(e -> assertThat(e.testAccuracy()).isBetween(0.0, 1.0))
+                .allSatisfy(e -> assertThat(e.testLoss()).isPositive());
         for (String f : new String[] {"metrics.csv", "loss.png", "accuracy.png", "classifier/classifier.json"}) {
             assertThat(tmp.resolve(f)).isNotEmptyFile();
         }

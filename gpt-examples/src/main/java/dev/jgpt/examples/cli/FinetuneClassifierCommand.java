@@ -15,7 +15,6 @@ import dev.jgpt.model.nn.InitStyle;
 import dev.jgpt.training.ClassifierConfig;
 import dev.jgpt.training.ClassifierEvaluation;
 import dev.jgpt.training.ClassifierFineTuner;
-import dev.jgpt.training.TrainingCheckpoint;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -108,11 +107,7 @@ final class FinetuneClassifierCommand implements Callable<Integer> {
                 ? DataResolver.fromEnvironment().resolve(DataSource.SMS_SPAM_COLLECTION)
                 : DataResolver.fromEnvironment().resolve(DataSource.SMS_SPAM_COLLECTION, Paths.get(data));
         Splits<LabeledText> splits = SpamData.load(tsv, seed);
-        Optional<Path> checkpoint = resume ? TrainingCheckpoint.find(out) : Optional.empty();
-        if (!resume && TrainingCheckpoint.find(out).isPresent()) {
-            throw new IllegalArgumentException(out + " already holds a checkpoint: add --resume to"
-                    + " continue it, or choose another --out");
-        }
+        Optional<Path> checkpoint = RunFolder.checkpoint(out, resume);
         try (TextClassifier c = startingClassifier(checkpoint, splits)) {
             ClassificationDataset train = dataset(splits.train(), c, 0);
             ClassificationDataset val = dataset(splits.validation(), c, c.maxLength());
@@ -139,8 +134,9 @@ final class FinetuneClassifierCommand implements Callable<Integer> {
                     err.print("\r");
                     o.printf(Locale.ROOT, "ep %.2f (step %06d): train loss %.3f, val loss %.3f%s%n", e.epoch(),
                             e.step(), e.trainLoss(), e.validationLoss(), Double.isNaN(e.trainAccuracy()) ? ""
-                                    : String.format(Locale.ROOT, "; train acc %.2f%%, val acc %.2f%%",
-                                            100 * e.trainAccuracy(), 100 * e.validationAccuracy()));
+                                    : String.format(Locale.ROOT, "; accuracy train %.2f%%, val %.2f%%, test %.2f%%",
+                                            100 * e.trainAccuracy(), 100 * e.validationAccuracy(),
+                                            100 * e.testAccuracy()));
                     o.flush();
                 }
             });
@@ -150,6 +146,10 @@ final class FinetuneClassifierCommand implements Callable<Integer> {
                     r.trainingSeconds(), (System.nanoTime() - start) / 1e9);
             o.printf(Locale.ROOT, "accuracy: train %.2f%%, validation %.2f%%, test %.2f%%%n",
                     100 * r.trainAccuracy(), 100 * r.validationAccuracy(), 100 * r.testAccuracy());
+            if (c.lora() != null) {
+                Lora.save(c.block().gpt(), c.lora(), out.resolve("adapters"));
+                o.printf("wrote the LoRA adapters (without the head) to %s%n", out.resolve("adapters"));
+            }
             o.printf("wrote %s, %s, %s and %s%n", out.resolve(ClassifierFineTuner.MODEL_DIR),
                     out.resolve("metrics.csv"), out.resolve("loss.png"), out.resolve("accuracy.png"));
         }

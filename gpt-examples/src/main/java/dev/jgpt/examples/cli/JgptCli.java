@@ -21,6 +21,10 @@ import picocli.CommandLine.Command;
             PretrainCommand.class,
             FinetuneClassifierCommand.class,
             ClassifyCommand.class,
+            FinetuneInstructCommand.class,
+            GenerateResponsesCommand.class,
+            EvaluateResponsesCommand.class,
+            ChatCommand.class,
             BenchGenerateCommand.class,
             BenchTrainCommand.class
         })

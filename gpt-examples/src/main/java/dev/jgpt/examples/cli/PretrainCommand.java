@@ -11,7 +11,6 @@ import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
 import dev.jgpt.training.Evaluation;
 import dev.jgpt.training.PretrainConfig;
 import dev.jgpt.training.Pretrainer;
-import dev.jgpt.training.TrainingCheckpoint;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -119,11 +118,7 @@ final class PretrainCommand implements Callable<Integer> {
         }
         String text = String.join(" <|endoftext|> ", TextFiles.readAll(dataPath()));
         TextSplit split = TextSplit.byCharacters(text, trainRatio);
-        Optional<Path> checkpoint = resume ? TrainingCheckpoint.find(out) : Optional.empty();
-        if (!resume && TrainingCheckpoint.find(out).isPresent()) {
-            throw new IllegalArgumentException(out + " already holds a checkpoint: add --resume to"
-                    + " continue it, or choose another --out");
-        }
+        Optional<Path> checkpoint = RunFolder.checkpoint(out, resume);
         try (Gpt2Tokenizer tokenizer = Gpt2Tokenizer.builtIn();
                 LanguageModel lm = startingModel(checkpoint)) {
             long[] trainIds = tokenizer.encode(split.train());

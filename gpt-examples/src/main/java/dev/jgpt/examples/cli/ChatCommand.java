@@ -1,0 +1,83 @@
+package dev.jgpt.examples.cli;
+
+import dev.jgpt.datasets.InstructionData;
+import dev.jgpt.datasets.InstructionExample;
+import dev.jgpt.model.LanguageModel;
+import dev.jgpt.model.generate.SamplingConfig;
+import dev.jgpt.model.generate.TextGenerator;
+import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code jgpt chat}: an interactive prompt for an instruction-tuned model. */
+@Command(name = "chat", mixinStandardHelpOptions = true,
+        description = "Chat with an instruction-tuned model: each line is wrapped in the Alpaca prompt and the"
+                + " response streams back. A line 'instruction || input' fills the input field; /exit or"
+                + " end of input quits.")
+final class ChatCommand implements Callable<Integer> {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, description = "A model folder (e.g. RUN/model from finetune-instruct).")
+    String model;
+
+    @Option(names = "--max-new-tokens", defaultValue = "256", description = "(default: ${DEFAULT-VALUE})")
+    int maxNewTokens;
+
+    @Option(names = "--temperature", defaultValue = "0", description = "0 is greedy (default: ${DEFAULT-VALUE}).")
+    float temperature;
+
+    @Option(names = "--top-k", defaultValue = "0", description = "0: off (default: ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--top-p", defaultValue = "1", description = "1: off (default: ${DEFAULT-VALUE}).")
+    float topP;
+
+    @Option(names = "--seed", defaultValue = "42", description = "(default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter o = spec.commandLine().getOut();
+        SamplingConfig sampling;
+        try {
+            sampling = SamplingConfig.greedy(maxNewTokens).withSampling(temperature, topK, topP, seed)
+                    .withEndOfText(SamplingConfig.GPT2_END_OF_TEXT);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        try (LanguageModel lm = ModelSource.load(model); Gpt2Tokenizer tokenizer = ModelSource.tokenizer(model)) {
+            TextGenerator generator = new TextGenerator(lm, tokenizer);
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            o.println("Instruction-tuned chat (Alpaca format). Type an instruction, 'instruction || input', or /exit.");
+            while (true) {
+                o.print("> ");
+                o.flush();
+                String line = in.readLine();
+                if (line == null || line.strip().equals("/exit")) {
+                    break;
+                }
+                if (line.isBlank()) {
+                    continue;
+                }
+                int split = line.indexOf("||");
+                InstructionExample e = split < 0 ? new InstructionExample(line.strip(), "", "")
+                        : new InstructionExample(line.substring(0, split).strip(), line.substring(split + 2).strip(), "");
+                // the response header is part of the prompt, so the stream is the response itself
+                String prompt = InstructionData.formatPrompt(e) + InstructionData.responsePrefix();
+                generator.generate(prompt, sampling, piece -> {
+                    o.print(piece);
+                    o.flush();
+                });
+                o.println();
+            }
+        }
+        return 0;
+    }
+}

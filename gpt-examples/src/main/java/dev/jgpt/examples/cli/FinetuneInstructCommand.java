@@ -1,0 +1,221 @@
+package dev.jgpt.examples.cli;
+
+import ai.djl.engine.Engine;
+import dev.jgpt.datasets.InstructionData;
+import dev.jgpt.datasets.InstructionExample;
+import dev.jgpt.datasets.Splits;
+import dev.jgpt.model.GptConfig;
+import dev.jgpt.model.LanguageModel;
+import dev.jgpt.model.lora.Lora;
+import dev.jgpt.model.lora.LoraConfig;
+import dev.jgpt.model.nn.InitStyle;
+import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import dev.jgpt.training.Evaluation;
+import dev.jgpt.training.InstructionFineTuner;
+import dev.jgpt.training.InstructionResponses;
+import dev.jgpt.training.PretrainConfig;
+import dev.jgpt.training.Pretrainer;
+import dev.jgpt.training.TextOverlap;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code jgpt finetune-instruct}: the book's chapter 7 instruction fine-tuning. */
+@Command(name = "finetune-instruct", mixinStandardHelpOptions = true,
+        description = "Fine-tune a GPT to follow Alpaca-style instructions, then answer the test split.")
+final class FinetuneInstructCommand implements Callable<Integer> {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--data", defaultValue = InstructionDataOption.DEFAULT,
+            description = "A JSON array of {instruction, input, output}, or 'instruction-data' (default: ${DEFAULT-VALUE}).")
+    String data;
+
+    @Option(names = "--model", description = "Start from this model folder (HuggingFace GPT-2, e.g. gpt2-medium, or a jgpt checkpoint).")
+    Path model;
+
+    @Option(names = "--model-size", defaultValue = "mini",
+            description = "Without --model: a preset trained from random weights (default: ${DEFAULT-VALUE}).")
+    String modelSize;
+
+    @Option(names = "--init-style", defaultValue = "GPT2", description = "Random init without --model (default: ${DEFAULT-VALUE}).")
+    InitStyle initStyle;
+
+    @Option(names = "--dropout", defaultValue = "0.0", description = "Dropout of a fresh model (default: ${DEFAULT-VALUE}).")
+    float dropout;
+
+    @Option(names = "--out", required = true,
+            description = "The run's folder: model/, adapters/ (LoRA), test-responses.json, checkpoint/, metrics.csv, loss.png.")
+    Path out;
+
+    @Option(names = "--resume", description = "Continue from the checkpoint in --out if there is one.")
+    boolean resume;
+
+    @Option(names = "--epochs", defaultValue = "2", description = "(default: ${DEFAULT-VALUE})")
+    int epochs;
+
+    @Option(names = "--batch-size", defaultValue = "8", description = "(default: ${DEFAULT-VALUE})")
+    int batchSize;
+
+    @Option(names = "--lr", defaultValue = "5e-5", description = "Peak AdamW learning rate (default: ${DEFAULT-VALUE}).")
+    float lr;
+
+    @Option(names = "--weight-decay", defaultValue = "0.1", description = "(default: ${DEFAULT-VALUE})")
+    float weightDecay;
+
+    @Option(names = "--warmup-steps", defaultValue = "0", description = "Linear warm-up then cosine decay; 0: fixed lr (default: ${DEFAULT-VALUE}).")
+    int warmupSteps;
+
+    @Option(names = "--grad-clip", defaultValue = "0", description = "Global gradient-norm limit; 0 disables (default: ${DEFAULT-VALUE}).")
+    double gradClip;
+
+    @Option(names = "--mask-prompt", description = "Also ignore the prompt's targets, so only responses are learned.")
+    boolean maskPrompt;
+
+    @Option(names = "--lora-rank", defaultValue = "0", description = "Train LoRA adapters of this rank instead of every weight; 0: off (default: ${DEFAULT-VALUE}).")
+    int loraRank;
+
+    @Option(names = "--lora-alpha", defaultValue = "16", description = "LoRA scaling numerator (default: ${DEFAULT-VALUE}).")
+    float loraAlpha;
+
+    @Option(names = "--context-length", defaultValue = "0", description = "Cut batches to this many tokens; 0: the model's context (default: ${DEFAULT-VALUE}).")
+    int contextLength;
+
+    @Option(names = "--eval-every", defaultValue = "5", description = "Steps between validation losses (default: ${DEFAULT-VALUE}).")
+    int evalEvery;
+
+    @Option(names = "--eval-batches", defaultValue = "5", description = "Batches per evaluation (default: ${DEFAULT-VALUE}).")
+    int evalBatches;
+
+    @Option(names = "--checkpoint-every", defaultValue = "0", description = "Also checkpoint every N steps (default: ${DEFAULT-VALUE}).")
+    int checkpointEvery;
+
+    @Option(names = "--sample-tokens", defaultValue = "35", description = "Tokens of the sample response after each epoch (default: ${DEFAULT-VALUE}).")
+    int sampleTokens;
+
+    @Option(names = "--response-tokens", defaultValue = "256", description = "Most tokens per test response (default: ${DEFAULT-VALUE}).")
+    int responseTokens;
+
+    @Option(names = "--test-limit", defaultValue = "0", description = "Answer only the first N test entries; 0: all; -1: none (default: ${DEFAULT-VALUE}).")
+    int testLimit;
+
+    @Option(names = "--seed", defaultValue = "123", description = "(default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Override
+    public Integer call() {
+        PrintWriter o = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Splits<InstructionExample> splits = InstructionDataOption.splits(data);
+        Optional<Path> checkpoint = RunFolder.checkpoint(out, resume);
+        LoraConfig lora;
+        PretrainConfig cfg;
+        try (Gpt2Tokenizer tokenizer = Gpt2Tokenizer.builtIn(); LanguageModel lm = startingModel(checkpoint)) {
+            int length = contextLength > 0 ? Math.min(contextLength, lm.config().contextLength())
+                    : lm.config().contextLength();
+            try {
+                lora = loraRank > 0 ? new LoraConfig(loraRank, loraAlpha) : null;
+                cfg = new PretrainConfig(epochs, batchSize, length, length, lr, weightDecay, warmupSteps, 0f,
+                        gradClip, 1, evalEvery, evalBatches, checkpointEvery,
+                        InstructionData.formatPrompt(splits.validation().get(0)), sampleTokens, 0, seed);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+            o.printf(Locale.ROOT, "%s%n%,d train, %,d validation, %,d test examples; batches cut to %d tokens;"
+                            + " engine %s on %s%s%n", lm.config(), splits.train().size(),
+                    splits.validation().size(), splits.test().size(), length, Engine.getInstance().getEngineName(),
+                    lm.manager().getDevice(), checkpoint.map(p -> "; resuming from " + p).orElse(""));
+            o.flush();
+            long start = System.nanoTime();
+            Pretrainer.Result r = new InstructionFineTuner(cfg, maskPrompt, lora, tokenizer, out,
+                    new Progress(o, err, lm)).train(lm, splits.train(), splits.validation(), checkpoint.orElse(null));
+            o.printf(Locale.ROOT, "done: %d steps, %,d tokens, %.1f s training (%.0f tokens/s), %.1f s in all%n",
+                    r.steps(), r.tokensSeen(), r.trainingSeconds(), r.tokensSeen() / Math.max(r.trainingSeconds(), 1e-9),
+                    (System.nanoTime() - start) / 1e9);
+            LoraConfig attached = Lora.configOf(lm.block());
+            if (attached != null) {
+                Lora.save(lm.block(), attached, out.resolve("adapters"));
+                Lora.merge(lm.block());
+                o.printf("wrote the LoRA adapters to %s and merged them%n", out.resolve("adapters"));
+            }
+            lm.save(out.resolve("model"));
+            o.printf("wrote %s, %s and %s%n", out.resolve("model"), out.resolve("metrics.csv"), out.resolve("loss.png"));
+            if (testLimit >= 0) {
+                List<InstructionExample> test = testLimit == 0 ? splits.test()
+                        : splits.test().subList(0, Math.min(testLimit, splits.test().size()));
+                Path file = out.resolve("test-responses.json");
+                List<InstructionResponses.Response> responses = InstructionResponses.generate(lm, tokenizer, test,
+                        responseTokens, (i, n, resp) -> {
+                            err.printf("\ranswering test entries: %d/%d ", i + 1, n);
+                            err.flush();
+                        });
+                err.print("\r");
+                InstructionResponses.write(responses, file);
+                TextOverlap.Summary s = TextOverlap.summarize(responses);
+                o.printf(Locale.ROOT, "wrote %d test responses to %s; exact match %.1f%%, token F1 %.3f%n",
+                        responses.size(), file, 100 * s.exactMatch(), s.tokenF1());
+            }
+        }
+        return 0;
+    }
+
+    private LanguageModel startingModel(Optional<Path> checkpoint) {
+        if (checkpoint.isPresent()) {
+            return LanguageModel.load(checkpoint.get());
+        }
+        if (model != null) {
+            return LanguageModel.load(model);
+        }
+        GptConfig config = ModelSource.config(modelSize).withDropRate(dropout);
+        return LanguageModel.create(config, Engine.getInstance().defaultDevice(), (int) seed, initStyle);
+    }
+
+    /** Progress on the terminal: a step counter, losses, and the sample response. */
+    private static final class Progress implements Pretrainer.Listener {
+        private final PrintWriter o;
+        private final PrintWriter err;
+        private final LanguageModel lm;
+        private boolean printedTrainable;
+
+        Progress(PrintWriter o, PrintWriter err, LanguageModel lm) {
+            this.o = o;
+            this.err = err;
+            this.lm = lm;
+        }
+
+        @Override
+        public void onStep(long step, long total, int epoch, float loss) {
+            if (!printedTrainable) {
+                printedTrainable = true;
+                o.printf(Locale.ROOT, "trainable parameters: %,d of %,d%n", Lora.trainableParameterCount(lm.block()),
+                        lm.block().getParameters().stream().mapToLong(p -> p.getValue().getShape().size()).sum());
+            }
+            err.printf(Locale.ROOT, "\rstep %d/%d epoch %d loss %.3f ", step, total, epoch + 1, loss);
+            err.flush();
+        }
+
+        @Override
+        public void onEvaluation(Evaluation e) {
+            err.print("\r");
+            o.printf(Locale.ROOT, "ep %.2f (step %06d): train loss %.3f, val loss %.3f%n", e.epoch(), e.step(),
+                    e.trainLoss(), e.validationLoss());
+            o.flush();
+        }
+
+        @Override
+        public void onSample(int epoch, long step, String text) {
+            err.print("\r");
+            int at = text.indexOf("### Response:");
+            String response = at < 0 ? "(no '### Response:' header yet)"
+                    : InstructionResponses.extract(text.substring(at));
+            o.printf("sample response after epoch %d: %s%n", epoch + 1, response.replace('\n', ' '));
+            o.flush();
+        }
+    }
+}

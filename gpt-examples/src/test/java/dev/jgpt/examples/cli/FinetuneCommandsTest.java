@@ -1,0 +1,153 @@
+package dev.jgpt.examples.cli;
+
+import static dev.jgpt.examples.cli.JgptCliTest.run;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonParser;
+import com.sun.net.httpserver.HttpServer;
+import dev.jgpt.model.testing.SharedData;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The fine-tuning commands end to end on tiny models and small data. */
+class FinetuneCommandsTest {
+
+    @TempDir Path tmp;
+
+    private static String spamTsv() {
+        return SharedData.dataset("sms-spam-collection/SMSSpamCollection.tsv").toString();
+    }
+
+    /** 40 instruction entries: 34 train, 2 validation, 4 test. */
+    private Path smallInstructionData() throws Exception {
+        JsonArray all = JsonParser.parseString(Files.readString(SharedData.dataset("instruction-data.json")))
+                .getAsJsonArray();
+        JsonArray some = new JsonArray();
+        for (int i = 0; i < 40; i++) {
+            some.add(all.get(i));
+        }
+        Path file = tmp.resolve("instructions.json");
+        Files.writeString(file, some.toString());
+        return file;
+    }
+
+    @Test
+    void finetuneClassifierThenClassify() {
+        Path out = tmp.resolve("spam");
+        JgptCliTest.Result r = run("finetune-classifier", "--data", spamTsv(), "--model-size", "tiny",
+                "--trainable", "all", "--lr", "1e-3", "--epochs", "2", "--eval-every", "100", "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("trainable parameters: ").contains("accuracy: train ");
+        double test = Double.parseDouble(r.out().replaceAll("(?s).*test ([0-9.]+)%.*", "$1"));
+        assertThat(test).isGreaterThan(85.0);
+        JgptCliTest.Result c = run("classify", "--model", out.resolve("classifier").toString(),
+                "Congratulations! You have won a FREE prize. Call 09061701461 to claim now", "See you at lunch?");
+        assertThat(c.code()).as(c.err()).isZero();
+        String[] lines = c.out().strip().split("\\R");
+        assertThat(lines[0]).startsWith("spam\t");
+        assertThat(lines[1]).startsWith("not spam\t");
+        // a second run into the same folder must not silently overwrite it
+        JgptCliTest.Result again = run("finetune-classifier", "--data", spamTsv(), "--out", out.toString());
+        assertThat(again.code()).isEqualTo(1);
+        assertThat(again.err()).contains("already holds a checkpoint").contains("--resume");
+    }
+
+    @Test
+    void classifierCommandsRejectBadInput() {
+        assertThat(run("classify", "--model", tmp.toString(), "hi").err()).contains("No classifier found");
+        JgptCliTest.Result bad = run("finetune-classifier", "--data", spamTsv(), "--trainable", "first",
+                "--out", tmp.resolve("x").toString());
+        assertThat(bad.code()).isNotZero();
+        assertThat(bad.err()).contains("--trainable must be");
+        JgptCliTest.Result lr = run("finetune-classifier", "--data", spamTsv(), "--lr", "-1",
+                "--out", tmp.resolve("y").toString());
+        assertThat(lr.code()).isEqualTo(2);
+        assertThat(lr.err()).contains("learningRate must be > 0");
+    }
+
+    @Test
+    void finetuneInstructWritesModelAdaptersAndResponsesThenEvaluates() throws Exception {
+        Path data = smallInstructionData();
+        Path out = tmp.resolve("instruct");
+        JgptCliTest.Result r = run("finetune-instruct", "--data", data.toString(), "--model",
+                SharedData.fixture("tiny-gpt2").toString(), "--lora-rank", "4", "--epochs", "1", "--batch-size", "4",
+                "--lr", "1e-3", "--response-tokens", "8", "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("sample response after epoch 1").contains("merged them")
+                .contains("wrote 4 test responses");
+        assertThat(out.resolve("adapters/adapter_model.safetensors")).isNotEmptyFile();
+        assertThat(out.resolve("model/config.json")).isNotEmptyFile();
+        assertThat(out.resolve("model/adapter_config.json")).doesNotExist(); // merged
+        Path responses = out.resolve("test-responses.json");
+        JsonArray entries = JsonParser.parseString(Files.readString(responses)).getAsJsonArray();
+        assertThat(entries).hasSize(4);
+        assertThat(entries.get(0).getAsJsonObject().keySet())
+                .containsExactly("instruction", "input", "output", "model_response");
+
+        JgptCliTest.Result offline = run("evaluate-responses", "--responses", responses.toString());
+        assertThat(offline.code()).as(offline.err()).isZero();
+        assertThat(offline.out()).contains("4 responses; exact match");
+
+        HttpServer judge = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        int[] calls = {0};
+        judge.createContext("/api/chat", ex -> {
+            ex.getRequestBody().readAllBytes();
+            calls[0]++;
+            String answer = calls[0] == 2 ? "I cannot score this" : String.valueOf(10 * calls[0]);
+            byte[] body = ("{\"message\":{\"role\":\"assistant\",\"content\":\"" + answer + "\"},\"done\":true}")
+                    .getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, body.length);
+            try (OutputStream os = ex.getResponseBody()) {
+                os.write(body);
+            }
+        });
+        judge.start();
+        try {
+            JgptCliTest.Result scored = run("evaluate-responses", "--responses", responses.toString(),
+                    "--judge-url", "http://127.0.0.1:" + judge.getAddress().getPort(), "--judge-model", "llama3");
+            assertThat(scored.code()).as(scored.err()).isZero();
+            // scores 10, (none), 30, 40
+            assertThat(scored.out()).contains("entry 1: the judge's answer holds no score")
+                    .contains("number of scores 3 of 4, average score 26.67");
+        } finally {
+            judge.stop(0);
+        }
+        JgptCliTest.Result down = run("evaluate-responses", "--responses", responses.toString(),
+                "--judge-url", "http://127.0.0.1:" + judge.getAddress().getPort());
+        assertThat(down.code()).isEqualTo(1);
+        assertThat(down.err()).contains("Cannot reach the judge");
+    }
+
+    @Test
+    void chatWrapsEachLineAndStreamsTheResponse() {
+        InputStream stdin = System.in;
+        try {
+            System.setIn(new ByteArrayInputStream("Name a colour.\nTranslate || Bonjour\n/exit\n"
+                    .getBytes(StandardCharsets.UTF_8)));
+            JgptCliTest.Result r = run("chat", "--model", SharedData.fixture("tiny-gpt2").toString(),
+                    "--max-new-tokens", "5");
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(r.out().split("> ", -1)).hasSize(4); // three prompts: two lines, then /exit
+        } finally {
+            System.setIn(stdin);
+        }
+    }
+
+    @Test
+    void evaluateResponsesNamesABadEntry() throws Exception {
+        Path file = tmp.resolve("r.json");
+        Files.writeString(file, "[{\"instruction\": \"i\", \"output\": \"o\"}]");
+        JgptCliTest.Result r = run("evaluate-responses", "--responses", file.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("entry 0 has no 'model_response'");
+    }
+}
