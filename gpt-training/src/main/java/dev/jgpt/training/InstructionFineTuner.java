@@ -60,7 +60,7 @@ public final class InstructionFineTuner {
             Lora.apply(lm.block(), lora, lm.manager());
         }
         int length = Math.min(cfg.contextLength(), lm.config().contextLength());
-        return new Pretrainer(cfg, tokenizer, out, listener).train(lm,
+        return new Pretrainer(cfg, tokenizer, out, listener).withPlotTitle("Instruction fine-tuning loss").train(lm,
                 new InstructionBatches(train, tokenizer, maskPrompt, length),
                 new InstructionBatches(validation, tokenizer, maskPrompt, length), resumeFrom);
     }

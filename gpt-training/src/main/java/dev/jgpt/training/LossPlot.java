@@ -22,8 +22,13 @@ public final class LossPlot {
 
     private LossPlot() {}
 
-    /** Writes the curves of {@code evaluations} as a PNG to {@code file}. */
+    /** Writes the curves of {@code evaluations} as a PNG to {@code file}, titled "Pretraining loss". */
     public static void write(List<Evaluation> evaluations, Path file) throws IOException {
+        write(evaluations, file, "Pretraining loss");
+    }
+
+    /** Writes the curves of {@code evaluations} as a PNG to {@code file} under {@code title}. */
+    public static void write(List<Evaluation> evaluations, Path file, String title) throws IOException {
         XYSeries train = new XYSeries("Training loss");
         XYSeries val = new XYSeries("Validation loss");
         for (Evaluation e : evaluations) {
@@ -55,7 +60,7 @@ public final class LossPlot {
             plot.setDomainAxisLocation(1, org.jfree.chart.axis.AxisLocation.TOP_OR_LEFT);
             tokens.setRange(epochs.getLowerBound() * perEpoch, Math.max(1, epochs.getUpperBound() * perEpoch));
         }
-        JFreeChart chart = new JFreeChart("Pretraining loss", JFreeChart.DEFAULT_TITLE_FONT, plot, true);
+        JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true);
         chart.setBackgroundPaint(Color.WHITE);
         AtomicFiles.write(file, tmp -> ChartUtils.saveChartAsPNG(tmp.toFile(), chart, 800, 480));
     }

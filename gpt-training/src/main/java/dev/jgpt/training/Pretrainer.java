@@ -69,6 +69,7 @@ public final class Pretrainer {
     private final Gpt2Tokenizer tokenizer;
     private final Path out;
     private final Listener listener;
+    private String plotTitle = "Pretraining loss";
 
     /**
      * @param out the run's folder: {@code checkpoint/}, {@code metrics.csv}, {@code loss.png}
@@ -78,6 +79,12 @@ public final class Pretrainer {
         this.tokenizer = tokenizer;
         this.out = out;
         this.listener = listener == null ? new Listener() {} : listener;
+    }
+
+    /** Titles {@code loss.png} (default "Pretraining loss"); returns this. */
+    public Pretrainer withPlotTitle(String title) {
+        this.plotTitle = title;
+        return this;
     }
 
     /**
@@ -163,7 +170,7 @@ public final class Pretrainer {
             }
         }
         try {
-            LossPlot.write(metrics.rows(), out.resolve("loss.png"));
+            LossPlot.write(metrics.rows(), out.resolve("loss.png"), plotTitle);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write the loss plot: " + e, e);
         }

@@ -26,6 +26,8 @@ final class BenchGenerateCommand implements Callable<Integer> {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Mixin DeviceOption device;
+
     @Option(names = "--model-size", defaultValue = "124M",
             description = "Preset to build with random weights, in GPT-2's own layout (qkv bias,"
                     + " tied head) (default: ${DEFAULT-VALUE}).")
@@ -58,8 +60,8 @@ final class BenchGenerateCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "model: %s, %,d parameters, fp32, batch 1, prompt %d tokens, %d new"
                 + " greedy tokens, engine %s, %s%n", modelSize, cfg.parameterCount(), promptTokens,
-                newTokens, Engine.getInstance().getEngineName(), Engine.getInstance().defaultDevice());
-        try (LanguageModel lm = LanguageModel.create(cfg, Engine.getInstance().defaultDevice(), 1)) {
+                newTokens, Engine.getInstance().getEngineName(), device.device());
+        try (LanguageModel lm = LanguageModel.create(cfg, device.device(), 1)) {
             out.printf(Locale.ROOT, "RSS after building the model: %.0f MB (peak %.0f MB)%n",
                     rssKb("VmRSS:") / 1024.0, rssKb("VmHWM:") / 1024.0);
             new Generator(lm, true).greedy(prompt, warmupTokens);

@@ -32,6 +32,8 @@ final class BenchTrainCommand implements Callable<Integer> {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Mixin DeviceOption device;
+
     @Option(names = "--model-size", defaultValue = "124M", description = "Preset, the book's layout (default: ${DEFAULT-VALUE}).")
     String modelSize;
 
@@ -57,7 +59,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         double peak = matmulPeakGflops(out);
         int b = batchSize;
         int t = contextLength;
-        try (LanguageModel lm = LanguageModel.create(cfg, Engine.getInstance().defaultDevice(), 1)) {
+        try (LanguageModel lm = LanguageModel.create(cfg, device.device(), 1)) {
             ResumableAdamW adamw = ResumableAdamW.builder()
                     .optLearningRateTracker(Tracker.fixed(4e-4f)).optWeightDecays(0.1f).build();
             try (Trainer trainer = lm.model().newTrainer(
@@ -72,7 +74,7 @@ final class BenchTrainCommand implements Callable<Integer> {
                 double totalSeconds = 0;
                 long rssEarly = -1;
                 out.printf(Locale.ROOT, "model %s (%,d parameters), context %d, batch %d, AdamW, fp32, %s%n",
-                        modelSize, cfg.parameterCount(), t, b, Engine.getInstance().defaultDevice());
+                        modelSize, cfg.parameterCount(), t, b, device.device());
                 out.flush();
                 for (int step = 1; step <= warmup + steps; step++) {
                     long start = System.nanoTime();

@@ -24,6 +24,8 @@ final class ChatCommand implements Callable<Integer> {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Mixin DeviceOption device;
+
     @Option(names = "--model", required = true, description = "A model folder (e.g. RUN/model from finetune-instruct).")
     String model;
 
@@ -52,7 +54,7 @@ final class ChatCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        try (LanguageModel lm = ModelSource.load(model); Gpt2Tokenizer tokenizer = ModelSource.tokenizer(model)) {
+        try (LanguageModel lm = ModelSource.load(model, device.device()); Gpt2Tokenizer tokenizer = ModelSource.tokenizer(model)) {
             TextGenerator generator = new TextGenerator(lm, tokenizer);
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             o.println("Instruction-tuned chat (Alpaca format). Type an instruction, 'instruction || input', or /exit.");

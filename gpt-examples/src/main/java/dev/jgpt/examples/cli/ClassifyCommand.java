@@ -19,6 +19,8 @@ final class ClassifyCommand implements Callable<Integer> {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Mixin DeviceOption device;
+
     @Option(names = "--model", required = true, description = "The classifier folder (RUN/classifier).")
     Path model;
 
@@ -28,7 +30,7 @@ final class ClassifyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        try (TextClassifier c = TextClassifier.load(model, Engine.getInstance().defaultDevice())) {
+        try (TextClassifier c = TextClassifier.load(model, device.device())) {
             for (String text : texts) {
                 TextClassifier.Prediction p = c.classify(text);
                 out.printf(Locale.ROOT, "%s\t%.4f\t%s%n", p.label(), p.probability(), text.replace('\n', ' '));

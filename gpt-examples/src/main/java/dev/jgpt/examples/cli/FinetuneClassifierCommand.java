@@ -35,6 +35,8 @@ final class FinetuneClassifierCommand implements Callable<Integer> {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Mixin DeviceOption device;
+
     @Option(names = "--data", defaultValue = "sms-spam-collection",
             description = "The SMS Spam Collection TSV (label<TAB>text), or 'sms-spam-collection' (default: ${DEFAULT-VALUE}).")
     String data;
@@ -176,7 +178,7 @@ final class FinetuneClassifierCommand implements Callable<Integer> {
 
     private TextClassifier startingClassifier(Optional<Path> checkpoint, Splits<LabeledText> splits) {
         if (checkpoint.isPresent()) {
-            return TextClassifier.load(checkpoint.get(), Engine.getInstance().defaultDevice());
+            return TextClassifier.load(checkpoint.get(), device.device());
         }
         int length = maxLength;
         if (length == 0) {
@@ -189,13 +191,13 @@ final class FinetuneClassifierCommand implements Callable<Integer> {
         if (model != null) {
             GptConfig config = dev.jgpt.model.io.Checkpoints.readConfig(model);
             return TextClassifier.fromLanguageModel(model, LABELS, Math.min(length, config.contextLength()),
-                    Engine.getInstance().defaultDevice(), (int) seed);
+                    device.device(), (int) seed);
         }
         GptConfig config = ModelSource.config(modelSize).withDropRate(dropout);
         if (config.contextLength() < length) {
             config = config.withContextLength(length);
         }
-        return TextClassifier.create(config, LABELS, length, Engine.getInstance().defaultDevice(),
+        return TextClassifier.create(config, LABELS, length, device.device(),
                 (int) seed, initStyle);
     }
 }

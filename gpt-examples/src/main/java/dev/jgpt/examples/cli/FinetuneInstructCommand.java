@@ -33,6 +33,8 @@ final class FinetuneInstructCommand implements Callable<Integer> {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Mixin DeviceOption device;
+
     @Option(names = "--data", defaultValue = InstructionDataOption.DEFAULT,
             description = "A JSON array of {instruction, input, output}, or 'instruction-data' (default: ${DEFAULT-VALUE}).")
     String data;
@@ -167,13 +169,13 @@ final class FinetuneInstructCommand implements Callable<Integer> {
 
     private LanguageModel startingModel(Optional<Path> checkpoint) {
         if (checkpoint.isPresent()) {
-            return LanguageModel.load(checkpoint.get());
+            return LanguageModel.load(checkpoint.get(), device.device());
         }
         if (model != null) {
-            return LanguageModel.load(model);
+            return LanguageModel.load(model, device.device());
         }
         GptConfig config = ModelSource.config(modelSize).withDropRate(dropout);
-        return LanguageModel.create(config, Engine.getInstance().defaultDevice(), (int) seed, initStyle);
+        return LanguageModel.create(config, device.device(), (int) seed, initStyle);
     }
 
     /** Progress on the terminal: a step counter, losses, and the sample response. */

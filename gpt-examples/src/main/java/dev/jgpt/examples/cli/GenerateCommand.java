@@ -21,6 +21,8 @@ final class GenerateCommand implements Callable<Integer> {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Mixin DeviceOption device;
+
     @Option(names = "--model", required = true,
             description = "A HuggingFace GPT-2 folder or a jgpt checkpoint folder.")
     String model;
@@ -86,7 +88,7 @@ final class GenerateCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (LanguageModel lm = ModelSource.load(model);
+        try (LanguageModel lm = ModelSource.load(model, device.device());
                 Gpt2Tokenizer tokenizer = ModelSource.tokenizer(model)) {
             Generator generator = new Generator(lm, !noKvCache);
             long[] promptIds = prompt.ids != null ? prompt.ids : tokenizer.encode(prompt.text);

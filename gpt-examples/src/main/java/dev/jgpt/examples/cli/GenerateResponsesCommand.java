@@ -21,6 +21,8 @@ final class GenerateResponsesCommand implements Callable<Integer> {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Mixin DeviceOption device;
+
     @Option(names = "--model", required = true, description = "A model folder (jgpt or HuggingFace GPT-2).")
     String model;
 
@@ -48,7 +50,7 @@ final class GenerateResponsesCommand implements Callable<Integer> {
         if (limit > 0) {
             test = test.subList(0, Math.min(limit, test.size()));
         }
-        try (LanguageModel lm = ModelSource.load(model); Gpt2Tokenizer tokenizer = ModelSource.tokenizer(model)) {
+        try (LanguageModel lm = ModelSource.load(model, device.device()); Gpt2Tokenizer tokenizer = ModelSource.tokenizer(model)) {
             List<InstructionResponses.Response> responses = InstructionResponses.generate(lm, tokenizer, test,
                     maxNewTokens, (i, n, r) -> {
                         err.printf("\r%d/%d ", i + 1, n);

@@ -51,6 +51,13 @@ public final class JgptCli implements Runnable {
                     commandLine.getErr().flush();
                     return 1;
                 });
+        try {
+            dev.jgpt.model.Engines.checkRequestedName();
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            err.flush();
+            return 1;
+        }
         int code = cli.execute(args);
         out.flush();
         err.flush();

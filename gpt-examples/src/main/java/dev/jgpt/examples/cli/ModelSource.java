@@ -53,12 +53,12 @@ final class ModelSource {
     }
 
     /** Loads a folder (HuggingFace GPT-2 or jgpt checkpoint). */
-    static LanguageModel load(String spec) {
+    static LanguageModel load(String spec, ai.djl.Device device) {
         if (!isFolder(spec)) {
             throw new CheckpointException(
                     "--model '" + spec + "' is not a model folder (config.json + model.safetensors,"
                             + " or a jgpt checkpoint)");
         }
-        return LanguageModel.load(Paths.get(spec));
+        return LanguageModel.load(Paths.get(spec), device);
     }
 }

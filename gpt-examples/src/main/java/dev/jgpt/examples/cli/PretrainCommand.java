@@ -29,6 +29,8 @@ final class PretrainCommand implements Callable<Integer> {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Mixin DeviceOption device;
+
     @Option(names = "--data", required = true,
             description = "A UTF-8 text file, a folder of .txt files, or 'the-verdict'.")
     String data;
@@ -177,12 +179,12 @@ final class PretrainCommand implements Callable<Integer> {
 
     private LanguageModel startingModel(Optional<Path> checkpoint) {
         if (checkpoint.isPresent()) {
-            return LanguageModel.load(checkpoint.get());
+            return LanguageModel.load(checkpoint.get(), device.device());
         }
         if (init != null) {
-            return LanguageModel.load(init);
+            return LanguageModel.load(init, device.device());
         }
         GptConfig config = ModelSource.config(modelSize).withContextLength(contextLength).withDropRate(dropout);
-        return LanguageModel.create(config, Engine.getInstance().defaultDevice(), (int) seed, initStyle);
+        return LanguageModel.create(config, device.device(), (int) seed, initStyle);
     }
 }

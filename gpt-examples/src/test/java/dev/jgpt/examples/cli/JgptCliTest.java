@@ -32,6 +32,24 @@ class JgptCliTest {
     }
 
     @Test
+    void anUnknownEngineOrDeviceIsOneClearError() {
+        String old = System.getProperty("ai.djl.default_engine");
+        try {
+            System.setProperty("ai.djl.default_engine", "NoSuchEngine");
+            Result r = run("info", "--model", "tiny");
+            assertThat(r.code()).isEqualTo(1);
+            assertThat(r.err().strip()).startsWith("error: Unknown engine 'NoSuchEngine'")
+                    .contains("engines on the classpath: ").contains("PyTorch");
+        } finally {
+            System.setProperty("ai.djl.default_engine", old == null ? "PyTorch" : old);
+        }
+        Result gpu = run("generate", "--model", SharedData.fixture("tiny-gpt2").toString(), "--prompt-ids", "1",
+                "--device", "gpu:7");
+        assertThat(gpu.code()).isEqualTo(1);
+        assertThat(gpu.err()).contains("error: Device gpu:7 asked for, but the PyTorch engine sees");
+    }
+
+    @Test
     void infoPrintsTheBooksCountsForThe124MPreset() {
         Result r = run("info", "--model", "124M");
         assertThat(r.code()).isZero();
