@@ -49,7 +49,15 @@ public final class LanguageModel implements AutoCloseable {
 
     /** A model with random weights drawn the {@code style} way, seeded by {@code seed}. */
     public static LanguageModel create(GptConfig config, Device device, int seed, InitStyle style) {
-        Model model = Model.newInstance("jgpt", device);
+        return create(config, device, seed, style, Engine.getInstance().getEngineName());
+    }
+
+    /**
+     * {@link #create(GptConfig, Device, int, InitStyle)} on the named engine rather than the
+     * default one (each engine has its own generator, so the weights differ between engines).
+     */
+    public static LanguageModel create(GptConfig config, Device device, int seed, InitStyle style, String engine) {
+        Model model = Model.newInstance("jgpt", device, engine);
         try {
             GptModel gpt = new GptModel(config);
             style.apply(gpt);
@@ -70,8 +78,16 @@ public final class LanguageModel implements AutoCloseable {
      * @throws CheckpointException naming the problem if neither loads
      */
     public static LanguageModel load(Path dir, Device device) {
+        return load(dir, device, Engine.getInstance().getEngineName());
+    }
+
+    /**
+     * {@link #load(Path, Device)} on the named engine: a checkpoint written under one engine loads
+     * under another (the {@code .params} and safetensors files are engine-neutral).
+     */
+    public static LanguageModel load(Path dir, Device device, String engine) {
         GptModel gpt = new GptModel(Checkpoints.readConfig(dir));
-        Model model = Model.newInstance("jgpt", device);
+        Model model = Model.newInstance("jgpt", device, engine);
         try {
             model.setBlock(gpt);
             Checkpoints.loadInto(gpt, model.getNDManager(), dir);

@@ -192,7 +192,9 @@ public final class Pretrainer {
         trainer.getManager().getEngine().setRandomSeed((int) (cfg.seed() * 1_000_003L + globalStep));
         int k = cfg.gradAccumulation();
         float sum = 0;
-        try (GradientCollector gc = trainer.newGradientCollector()) {
+        // before the collector: the engine may be probed, and only one collector can be open
+        try (GradientAccumulation accumulation = k > 1 ? new GradientAccumulation(parameters, trainer.getManager()) : null;
+                GradientCollector gc = trainer.newGradientCollector()) {
             for (int m = 0; m < k; m++) {
                 int firstWindow = (stepInEpoch * k + m) * cfg.batchSize();
                 try (NDManager scope = trainer.getManager().newSubManager()) {
@@ -208,6 +210,9 @@ public final class Pretrainer {
                                 + " (try a lower learning rate or gradient clipping)");
                     }
                     gc.backward(k == 1 ? loss : Scalars.mul(loss, 1f / k)); // see Scalars
+                    if (k > 1) {
+                        accumulation.afterBackward(m == k - 1);
+                    }
                     sum += value;
                 }
             }

@@ -41,12 +41,17 @@ class JgptCliTest {
             assertThat(r.err().strip()).startsWith("error: Unknown engine 'NoSuchEngine'")
                     .contains("engines on the classpath: ").contains("PyTorch");
         } finally {
-            System.setProperty("ai.djl.default_engine", old == null ? "PyTorch" : old);
+            if (old == null) {
+                System.clearProperty("ai.djl.default_engine");
+            } else {
+                System.setProperty("ai.djl.default_engine", old);
+            }
         }
         Result gpu = run("generate", "--model", SharedData.fixture("tiny-gpt2").toString(), "--prompt-ids", "1",
                 "--device", "gpu:7");
         assertThat(gpu.code()).isEqualTo(1);
-        assertThat(gpu.err()).contains("error: Device gpu:7 asked for, but the PyTorch engine sees");
+        assertThat(gpu.err()).contains("error: Device gpu:7 asked for, but the "
+                + ai.djl.engine.Engine.getInstance().getEngineName() + " engine sees");
     }
 
     @Test

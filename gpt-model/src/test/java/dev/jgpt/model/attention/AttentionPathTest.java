@@ -104,7 +104,11 @@ class AttentionPathTest {
         CausalAttention ca = new CausalAttention(3, 2, 6, 0.5f, false);
         ca.initialize(manager, DataType.FLOAT32, new Shape(1, 6, 3));
         float[] eval = ca.weights(ps, inputs(), false).toFloatArray();
-        float[] train = ca.weights(ps, inputs(), true).toFloatArray();
+        float[] train;
+        // training-mode ops run inside a gradient collector (MXNet insists; PyTorch does not mind)
+        try (ai.djl.training.GradientCollector gc = manager.getEngine().newGradientCollector()) {
+            train = ca.weights(ps, inputs(), true).toFloatArray();
+        }
         int zeroedInTraining = 0;
         for (int i = 0; i < eval.length; i++) {
             if (eval[i] > 0 && train[i] == 0) {

@@ -142,7 +142,11 @@ class BlocksTest {
         float[] eval1 = gpt.forward(ps, ids, false).toFloatArray();
         float[] eval2 = gpt.forward(ps, ids, false).toFloatArray();
         assertThat(eval2).containsExactly(eval1, within(0f));
-        float[] train = gpt.forward(ps, ids, true).toFloatArray();
+        float[] train;
+        // training-mode ops run inside a gradient collector (MXNet insists; PyTorch does not mind)
+        try (ai.djl.training.GradientCollector gc = manager.getEngine().newGradientCollector()) {
+            train = gpt.forward(ps, ids, true).toFloatArray();
+        }
         assertThat(train).isNotEqualTo(eval1);
     }
 }
