@@ -41,3 +41,16 @@ echo "== bench-train on the GPU"
 run bench-train --device gpu --steps "${STEPS:-50}" --batch-size "${BATCH:-8}"
 echo "== bench-generate on the GPU"
 run bench-generate --device gpu --skip-no-cache
+# 3. Data parallelism: the same short pretraining run on 1 and on 2 GPUs, tokens/s of each.
+GPUS=$(nvidia-smi --query-gpu=name --format=csv,noheader | wc -l)
+if [ "$GPUS" -ge 2 ]; then
+  for DEVS in gpu:0 gpu:0,gpu:1; do
+    OUT=$(mktemp -d)
+    echo "== pretrain 124M on $DEVS"
+    run pretrain --data "$SHARED/datasets/the-verdict.txt" --model-size 124M --epochs 2 --batch-size 8 \
+        --devices "$DEVS" --sample-tokens 0 --out "$OUT/run" | grep -E "^done:|step 0000(05|10)\)"
+    rm -rf "$OUT"
+  done
+else
+  echo "== one GPU: the multi-device run needs two"
+fi

@@ -1,5 +1,6 @@
 package dev.jgpt.training;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -70,6 +71,7 @@ public final class Pretrainer {
     private final Path out;
     private final Listener listener;
     private String plotTitle = "Pretraining loss";
+    private Device[] devices;
 
     /**
      * @param out the run's folder: {@code checkpoint/}, {@code metrics.csv}, {@code loss.png}
@@ -79,6 +81,33 @@ public final class Pretrainer {
         this.tokenizer = tokenizer;
         this.out = out;
         this.listener = listener == null ? new Listener() {} : listener;
+    }
+
+    /**
+     * Trains data-parallel on {@code devices} (DJL's multi-device {@code Trainer}: each batch is
+     * split by rows, each device holds a copy of the weights, gradients are summed before the
+     * update). Default: the model's own device. Returns this.
+     *
+     * @throws IllegalArgumentException with gradient clipping (it would see one device's
+     *     gradients before they are summed), or with gradient accumulation on an engine whose
+     *     backward overwrites gradients
+     */
+    public Pretrainer withDevices(Device... devices) {
+        if (devices.length == 0) {
+            throw new IllegalArgumentException("No devices given");
+        }
+        if (java.util.Arrays.stream(devices).distinct().count() < devices.length) {
+            throw new IllegalArgumentException("Devices must differ, got " + java.util.Arrays.toString(devices)
+                    + " (DJL counts every CPU as one device: data parallelism needs GPUs)");
+        }
+        if (devices.length > 1) {
+            if (cfg.gradClip() > 0) {
+                throw new IllegalArgumentException("Gradient clipping is not supported across several"
+                        + " devices (it would clip one device's gradients before they are summed)");
+            }
+        }
+        this.devices = devices.clone();
+        return this;
     }
 
     /** Titles {@code loss.png} (default "Pretraining loss"); returns this. */
@@ -133,6 +162,15 @@ public final class Pretrainer {
         long tokensSeen = state.tokensSeen();
         double seconds = state.elapsedSeconds();
         DefaultTrainingConfig config = new DefaultTrainingConfig(new CausalLmLoss()).optOptimizer(optimizer);
+        if (devices != null) {
+            config.optDevices(devices);
+            if (devices.length > 1 && cfg.gradAccumulation() > 1
+                    && !GradientAccumulation.accumulates(lm.manager().getEngine())) {
+                throw new IllegalArgumentException("Gradient accumulation across several devices needs an"
+                        + " engine whose backward adds to the gradients (PyTorch); "
+                        + lm.manager().getEngine().getEngineName() + " overwrites them");
+            }
+        }
         try (Trainer trainer = lm.model().newTrainer(config)) {
             trainer.initialize(new Shape(cfg.batchSize(), Math.min(length, lm.config().contextLength())));
             PairList<String, Parameter> parameters = lm.block().getParameters();
@@ -186,6 +224,16 @@ public final class Pretrainer {
                 cfg.minLearningRate(), cfg.warmupSteps(), (int) Math.max(totalSteps, cfg.warmupSteps() + 1L));
     }
 
+    /** Rows {@code from .. to-1} of {@code a} on {@code device}, owned by {@code scope}. */
+    private static NDArray slice(NDArray a, int from, int to, Device device, NDManager scope) {
+        NDArray part = a.get(from + ":" + to);
+        if (!part.getDevice().equals(device)) {
+            part = part.toDevice(device, true);
+            part.attach(scope);
+        }
+        return part;
+    }
+
     /** One optimizer step over {@code gradAccumulation} micro-batches; returns their mean loss. */
     private float step(Trainer trainer, PairList<String, Parameter> parameters, TrainingBatches train,
             int[] order, int stepInEpoch, long globalStep, long[] tokens) {
@@ -200,20 +248,32 @@ public final class Pretrainer {
                 try (NDManager scope = trainer.getManager().newSubManager()) {
                     NDArray[] batch = train.batch(scope, order, firstWindow, cfg.batchSize());
                     tokens[0] += batch[0].size();
-                    NDList logits = trainer.forward(new NDList(batch[0]));
-                    NDArray loss = trainer.getLoss().evaluate(new NDList(batch[1]), logits);
-                    float value = loss.getFloat();
-                    if (!Float.isFinite(value)) {
-                        throw new TrainingDivergedException("The loss is " + value + " at step "
-                                + (globalStep + 1) + "; stopped without applying it. The last good"
-                                + " checkpoint is in " + out.resolve(TrainingCheckpoint.DIR)
-                                + " (try a lower learning rate or gradient clipping)");
+                    // data parallel: each device takes a slice of the rows; its loss is weighted
+                    // by its share, so the summed gradients are those of the whole batch
+                    Device[] devices = trainer.getDevices();
+                    int rows = (int) batch[0].getShape().get(0);
+                    int parts = Math.min(devices.length, rows);
+                    for (int d = 0; d < parts; d++) {
+                        int from = rows * d / parts;
+                        int to = rows * (d + 1) / parts;
+                        NDArray x = parts == 1 ? batch[0] : slice(batch[0], from, to, devices[d], scope);
+                        NDArray y = parts == 1 ? batch[1] : slice(batch[1], from, to, devices[d], scope);
+                        NDList logits = trainer.forward(new NDList(x));
+                        NDArray loss = trainer.getLoss().evaluate(new NDList(y), logits);
+                        float value = loss.getFloat();
+                        if (!Float.isFinite(value)) {
+                            throw new TrainingDivergedException("The loss is " + value + " at step "
+                                    + (globalStep + 1) + "; stopped without applying it. The last good"
+                                    + " checkpoint is in " + out.resolve(TrainingCheckpoint.DIR)
+                                    + " (try a lower learning rate or gradient clipping)");
+                        }
+                        float share = (to - from) / (float) rows / k;
+                        gc.backward(share == 1f ? loss : Scalars.mul(loss, share)); // see Scalars
+                        sum += value * (to - from) / rows;
                     }
-                    gc.backward(k == 1 ? loss : Scalars.mul(loss, 1f / k)); // see Scalars
                     if (k > 1) {
                         accumulation.afterBackward(m == k - 1);
                     }
-                    sum += value;
                 }
             }
             if (cfg.gradClip() > 0) {

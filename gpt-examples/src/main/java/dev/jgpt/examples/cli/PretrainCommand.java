@@ -1,6 +1,8 @@
 package dev.jgpt.examples.cli;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
+import dev.jgpt.model.Engines;
 import dev.jgpt.datasets.DataResolver;
 import dev.jgpt.datasets.DataSource;
 import dev.jgpt.datasets.TextFiles;
@@ -15,6 +17,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -106,6 +109,10 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "123", description = "(default: ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--devices", split = ",",
+            description = "Train data-parallel on these devices, e.g. gpu:0,gpu:1 (each batch split by rows; no --grad-clip). Default: --device.")
+    List<String> devices;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter outWriter = spec.commandLine().getOut();
@@ -156,7 +163,7 @@ final class PretrainCommand implements Callable<Integer> {
                     outWriter.printf("sample at step %d (epoch %d): %s%n", step, epoch + 1, sample.replace('\n', ' '));
                     outWriter.flush();
                 }
-            }).train(lm, trainIds, valIds, checkpoint.orElse(null));
+            }).withDevices(trainingDevices()).train(lm, trainIds, valIds, checkpoint.orElse(null));
             outWriter.printf(Locale.ROOT, "done: %d steps, %,d tokens seen, %.1f s training (%.0f tokens/s)%n",
                     result.steps(), result.tokensSeen(), result.trainingSeconds(),
                     result.tokensSeen() / Math.max(result.trainingSeconds(), 1e-9));
@@ -177,14 +184,27 @@ final class PretrainCommand implements Callable<Integer> {
         return p;
     }
 
+    /** The training devices: {@code --devices}, else the model's {@code --device}. */
+    private Device[] trainingDevices() {
+        if (devices == null || devices.isEmpty()) {
+            return new Device[] {modelDevice()};
+        }
+        return devices.stream().map(Engines::device).toArray(Device[]::new);
+    }
+
+    /** Where the weights live: the first of {@code --devices}, else {@code --device}. */
+    private Device modelDevice() {
+        return devices == null || devices.isEmpty() ? device.device() : Engines.device(devices.get(0));
+    }
+
     private LanguageModel startingModel(Optional<Path> checkpoint) {
         if (checkpoint.isPresent()) {
-            return LanguageModel.load(checkpoint.get(), device.device());
+            return LanguageModel.load(checkpoint.get(), modelDevice());
         }
         if (init != null) {
-            return LanguageModel.load(init, device.device());
+            return LanguageModel.load(init, modelDevice());
         }
         GptConfig config = ModelSource.config(modelSize).withContextLength(contextLength).withDropRate(dropout);
-        return LanguageModel.create(config, device.device(), (int) seed, initStyle);
+        return LanguageModel.create(config, modelDevice(), (int) seed, initStyle);
     }
 }
