@@ -12,6 +12,8 @@ import dev.jgpt.model.io.JgptCheckpoint;
 import dev.jgpt.model.nn.GptModel;
 import dev.jgpt.model.nn.InitStyle;
 import dev.jgpt.model.nn.KvCache;
+import ai.djl.nn.Parameter;
+import java.util.Map;
 import java.nio.file.Path;
 
 /**
@@ -106,6 +108,63 @@ public final class LanguageModel implements AutoCloseable {
     /** Saves this model as a jgpt checkpoint in {@code dir} (written atomically). */
     public void save(Path dir) {
         JgptCheckpoint.save(this, dir);
+    }
+
+    /**
+     * A copy of this model (or this model, if already of that type) with its weights in {@code
+     * type} on the same engine and device: {@code
+     * FLOAT32}, or {@code FLOAT16} for inference (half the memory; fast on GPUs, supported but slow
+     * on CPUs). Logits reach the sampler as FP32. Not for training: DJL has no autocast or loss
+     * scaling. Close both models when done (this one can be closed at once).
+     *
+     * @throws IllegalArgumentException for {@code BFLOAT16} (DJL 0.36's PyTorch engine aborts the
+     *     JVM on BF16 tensors and MXNet rejects them) or any other type
+     */
+    public LanguageModel toDataType(ai.djl.ndarray.types.DataType type) {
+        switch (type) {
+            case FLOAT32:
+            case FLOAT16:
+                break;
+            case BFLOAT16:
+                throw new IllegalArgumentException("BF16 is not supported: DJL 0.36's PyTorch engine aborts"
+                        + " the JVM on BF16 tensors and MXNet rejects them; use fp32, or fp16 for inference");
+            default:
+                throw new IllegalArgumentException("Weights can be fp32 or fp16, not " + type);
+        }
+        if (type == dataType()) {
+            return this;
+        }
+        Model copy = Model.newInstance("jgpt", manager().getDevice(), manager().getEngine().getEngineName());
+        try {
+            GptModel gpt = new GptModel(config());
+            copy.setBlock(gpt);
+            copy.setDataType(type);
+            gpt.setInitializer(ai.djl.training.initializer.Initializer.ZEROS, p -> true); // overwritten below
+            gpt.initialize(copy.getNDManager(), type, new ai.djl.ndarray.types.Shape(1, config().contextLength()));
+            Map<String, Parameter> from = block.gpt2Parameters();
+            for (Map.Entry<String, Parameter> e : gpt.gpt2Parameters().entrySet()) {
+                try (NDArray cast = from.get(e.getKey()).getArray().toType(type, true)) {
+                    cast.copyTo(e.getValue().getArray());
+                }
+            }
+            LanguageModel lm = new LanguageModel(copy);
+            try (NDManager scope = copy.getNDManager().newSubManager()) {
+                lm.lastLogits(scope.create(new long[] {0}).reshape(1, 1), null); // fails now if it cannot run
+            }
+            return lm;
+        } catch (UnsupportedOperationException | ai.djl.engine.EngineException e) {
+            copy.close();
+            throw new IllegalArgumentException("The " + manager().getEngine().getEngineName() + " engine cannot run"
+                    + " this model in " + type + " on " + manager().getDevice() + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            copy.close();
+            throw e;
+        }
+    }
+
+    /** The weights' data type. */
+    public ai.djl.ndarray.types.DataType dataType() {
+        return block.wte().weight().getArray().getDataType();
     }
 
     /** The configuration. */

@@ -26,6 +26,8 @@ final class ChatCommand implements Callable<Integer> {
 
     @CommandLine.Mixin DeviceOption device;
 
+    @CommandLine.Mixin DtypeOption dtype;
+
     @Option(names = "--model", required = true, description = "A model folder (e.g. RUN/model from finetune-instruct).")
     String model;
 
@@ -54,7 +56,7 @@ final class ChatCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        try (LanguageModel lm = ModelSource.load(model, device.device()); Gpt2Tokenizer tokenizer = ModelSource.tokenizer(model)) {
+        try (LanguageModel lm = dtype.convert(ModelSource.load(model, device.device())); Gpt2Tokenizer tokenizer = ModelSource.tokenizer(model)) {
             TextGenerator generator = new TextGenerator(lm, tokenizer);
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             o.println("Instruction-tuned chat (Alpaca format). Type an instruction, 'instruction || input', or /exit.");

@@ -23,6 +23,8 @@ final class GenerateCommand implements Callable<Integer> {
 
     @CommandLine.Mixin DeviceOption device;
 
+    @CommandLine.Mixin DtypeOption dtype;
+
     @Option(names = "--model", required = true,
             description = "A HuggingFace GPT-2 folder or a jgpt checkpoint folder.")
     String model;
@@ -88,7 +90,7 @@ final class GenerateCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (LanguageModel lm = ModelSource.load(model, device.device());
+        try (LanguageModel lm = dtype.convert(ModelSource.load(model, device.device()));
                 Gpt2Tokenizer tokenizer = ModelSource.tokenizer(model)) {
             Generator generator = new Generator(lm, !noKvCache);
             long[] promptIds = prompt.ids != null ? prompt.ids : tokenizer.encode(prompt.text);

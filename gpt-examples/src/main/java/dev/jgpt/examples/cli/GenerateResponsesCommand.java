@@ -23,6 +23,8 @@ final class GenerateResponsesCommand implements Callable<Integer> {
 
     @CommandLine.Mixin DeviceOption device;
 
+    @CommandLine.Mixin DtypeOption dtype;
+
     @Option(names = "--model", required = true, description = "A model folder (jgpt or HuggingFace GPT-2).")
     String model;
 
@@ -50,7 +52,7 @@ final class GenerateResponsesCommand implements Callable<Integer> {
         if (limit > 0) {
             test = test.subList(0, Math.min(limit, test.size()));
         }
-        try (LanguageModel lm = ModelSource.load(model, device.device()); Gpt2Tokenizer tokenizer = ModelSource.tokenizer(model)) {
+        try (LanguageModel lm = dtype.convert(ModelSource.load(model, device.device())); Gpt2Tokenizer tokenizer = ModelSource.tokenizer(model)) {
             List<InstructionResponses.Response> responses = InstructionResponses.generate(lm, tokenizer, test,
                     maxNewTokens, (i, n, r) -> {
                         err.printf("\r%d/%d ", i + 1, n);

@@ -55,6 +55,27 @@ class JgptCliTest {
     }
 
     @Test
+    void fp16GivesTheReferenceContinuationAndBf16IsRefused() {
+        TinyGpt2Fixture fx = TinyGpt2Fixture.load();
+        String prompt = Arrays.stream(fx.greedyPrompt).mapToObj(Long::toString).collect(Collectors.joining(","));
+        String want = Arrays.stream(fx.greedyContinuation).mapToObj(Long::toString).collect(Collectors.joining(","));
+        String[] args = {"generate", "--model", fx.dir.toString(), "--prompt-ids", prompt, "--max-new-tokens",
+            String.valueOf(fx.greedyContinuation.length), "--greedy", "--print-ids", "--dtype", "fp16"};
+        Result r = run(args);
+        if (ai.djl.engine.Engine.getInstance().getEngineName().equals("MXNet")) {
+            assertThat(r.code()).isEqualTo(1);
+            assertThat(r.err()).contains("cannot run this model in float16");
+        } else {
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(r.lastLine()).isEqualTo(want);
+        }
+        args[args.length - 1] = "bf16";
+        Result bf16 = run(args);
+        assertThat(bf16.code()).isEqualTo(1);
+        assertThat(bf16.err().strip()).startsWith("error: BF16 is not supported");
+    }
+
+    @Test
     void infoPrintsTheBooksCountsForThe124MPreset() {
         Result r = run("info", "--model", "124M");
         assertThat(r.code()).isZero();

@@ -1,6 +1,7 @@
 package dev.jgpt.model.generate;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.NDManager;
 import dev.jgpt.model.LanguageModel;
 import ai.djl.training.ParameterStore;
@@ -188,7 +189,8 @@ public final class Generator {
                 System.arraycopy(real[i], 0, mask, i * keys, keys);
             }
             NDArray keyMask = GptModel.paddingMask(scope.create(mask).reshape(b, keys));
-            float[] flat = gpt.forwardLast(ps, ids, pos, keyMask, false, cache).toFloatArray();
+            float[] flat = gpt.forwardLast(ps, ids, pos, keyMask, false, cache)
+                    .toType(DataType.FLOAT32, false).toFloatArray();
             int v = flat.length / b;
             float[][] rows = new float[b][];
             for (int i = 0; i < b; i++) {
@@ -224,7 +226,7 @@ public final class Generator {
         }
         try (NDManager scope = manager.newSubManager()) {
             NDArray ids = scope.create(feed).reshape(1, feed.length);
-            return gpt.forwardLast(ps, ids, false, cache).get(0).toFloatArray();
+            return gpt.forwardLast(ps, ids, false, cache).get(0).toType(DataType.FLOAT32, false).toFloatArray();
         }
     }
 }

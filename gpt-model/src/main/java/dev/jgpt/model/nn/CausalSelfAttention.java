@@ -108,9 +108,11 @@ public final class CausalSelfAttention extends UnaryBlock {
         int tk = (int) k.getShape().get(2);
         float scale = (float) (1.0 / Math.sqrt(embedDim / (double) numHeads));
         NDArray scores = Scalars.mul(q, scale).matMul(k.transpose(0, 1, 3, 2)); // (B, H, Tq, Tk)
-        scores = scores.add(CausalMask.additive(q.getManager(), tq, tk, offset));
+        // masks are built in fp32; cast to the scores' type so an fp16 model stays fp16
+        scores = scores.add(CausalMask.additive(q.getManager(), tq, tk, offset).toType(scores.getDataType(), false));
         if (keyMask != null) {
-            scores = scores.add(keyMask.reshape(keyMask.getShape().get(0), 1, 1, tk));
+            scores = scores.add(keyMask.reshape(keyMask.getShape().get(0), 1, 1, tk)
+                    .toType(scores.getDataType(), false));
         }
         NDArray weights = Dropouts.apply(scores.softmax(3), attnDrop, training);
         return weights.matMul(v);
