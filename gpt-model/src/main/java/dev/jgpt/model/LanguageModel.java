@@ -12,8 +12,6 @@ import dev.jgpt.model.io.JgptCheckpoint;
 import dev.jgpt.model.nn.GptModel;
 import dev.jgpt.model.nn.InitStyle;
 import dev.jgpt.model.nn.KvCache;
-import ai.djl.nn.Parameter;
-import java.util.Map;
 import java.nio.file.Path;
 
 /**
@@ -141,12 +139,7 @@ public final class LanguageModel implements AutoCloseable {
             copy.setDataType(type);
             gpt.setInitializer(ai.djl.training.initializer.Initializer.ZEROS, p -> true); // overwritten below
             gpt.initialize(copy.getNDManager(), type, new ai.djl.ndarray.types.Shape(1, config().contextLength()));
-            Map<String, Parameter> from = block.gpt2Parameters();
-            for (Map.Entry<String, Parameter> e : gpt.gpt2Parameters().entrySet()) {
-                try (NDArray cast = from.get(e.getKey()).getArray().toType(type, true)) {
-                    cast.copyTo(e.getValue().getArray());
-                }
-            }
+            gpt.copyParametersFrom(block);
             LanguageModel lm = new LanguageModel(copy);
             try (NDManager scope = copy.getNDManager().newSubManager()) {
                 lm.lastLogits(scope.create(new long[] {0}).reshape(1, 1), null); // fails now if it cannot run

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import com.google.gson.Gson;
 import com.google.gson.JsonArray;
@@ -31,7 +30,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A GPT text classifier ready to run or fine-tune: the DJL {@link Model} owning a {@link
@@ -115,10 +113,7 @@ public final class TextClassifier implements AutoCloseable {
         TextClassifier c = create(lm.config(), labels, maxLength, lm.manager().getDevice(), seed,
                 InitStyle.GPT2);
         try {
-            Map<String, Parameter> source = lm.block().gpt2Parameters();
-            for (Map.Entry<String, Parameter> e : c.block.gpt().gpt2Parameters().entrySet()) {
-                source.get(e.getKey()).getArray().copyTo(e.getValue().getArray());
-            }
+            c.block.gpt().copyParametersFrom(lm.block());
             return c;
         } catch (RuntimeException e) {
             c.close();

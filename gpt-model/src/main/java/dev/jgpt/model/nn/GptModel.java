@@ -255,6 +255,25 @@ public final class GptModel extends UnaryBlock {
         return map;
     }
 
+    /**
+     * Copies every weight of {@code source} (same config; its LM head is skipped when this model
+     * has none) into this initialised model, casting to this model's data types.
+     */
+    public void copyParametersFrom(GptModel source) {
+        Map<String, Parameter> from = source.gpt2Parameters();
+        for (Map.Entry<String, Parameter> e : gpt2Parameters().entrySet()) {
+            NDArray target = e.getValue().getArray();
+            NDArray value = from.get(e.getKey()).getArray();
+            if (value.getDataType() == target.getDataType()) {
+                value.copyTo(target);
+            } else {
+                try (NDArray cast = value.toType(target.getDataType(), true)) {
+                    cast.copyTo(target);
+                }
+            }
+        }
+    }
+
     private static void putLinear(Map<String, Parameter> map, String name, Linear linear) {
         map.put(name + ".weight", linear.weight());
         if (linear.bias() != null) {
