@@ -101,7 +101,7 @@ final class FinetuneClassifierCommand implements Callable<Integer> {
         ClassifierConfig cfg;
         try {
             cfg = new ClassifierConfig(epochs, batchSize, lr, weightDecay, trainableBlocks(),
-                    loraRank > 0 ? new LoraConfig(loraRank, loraAlpha) : null, evalEvery, evalBatches, seed);
+                    loraRank != 0 ? new LoraConfig(loraRank, loraAlpha) : null, evalEvery, evalBatches, seed);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -122,7 +122,7 @@ final class FinetuneInstructCommand implements Callable<Integer> {
             int length = contextLength > 0 ? Math.min(contextLength, lm.config().contextLength())
                     : lm.config().contextLength();
             try {
-                lora = loraRank > 0 ? new LoraConfig(loraRank, loraAlpha) : null;
+                lora = loraRank != 0 ? new LoraConfig(loraRank, loraAlpha) : null;
                 cfg = new PretrainConfig(epochs, batchSize, length, length, lr, weightDecay, warmupSteps, 0f,
                         gradClip, 1, evalEvery, evalBatches, checkpointEvery,
                         InstructionData.formatPrompt(splits.validation().get(0)), sampleTokens, 0, seed);

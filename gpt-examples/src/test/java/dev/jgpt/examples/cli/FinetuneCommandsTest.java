@@ -72,6 +72,22 @@ class FinetuneCommandsTest {
                 "--out", tmp.resolve("y").toString());
         assertThat(lr.code()).isEqualTo(2);
         assertThat(lr.err()).contains("learningRate must be > 0");
+        JgptCliTest.Result rank = run("finetune-classifier", "--data", spamTsv(), "--lora-rank", "-4",
+                "--out", tmp.resolve("z").toString());
+        assertThat(rank.code()).isEqualTo(2);
+        assertThat(rank.err()).contains("LoRA rank must be >= 1");
+        JgptCliTest.Result badTsv = run("finetune-classifier", "--data", writeBadTsv().toString(),
+                "--out", tmp.resolve("w").toString());
+        assertThat(badTsv.code()).isEqualTo(1);
+        assertThat(badTsv.err()).contains("line 2").contains("unknown label 'maybe'");
+    }
+
+    private Path writeBadTsv() {
+        try {
+            return Files.writeString(tmp.resolve("bad.tsv"), "ham\tSee you soon\nmaybe\tWin a prize\n");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
