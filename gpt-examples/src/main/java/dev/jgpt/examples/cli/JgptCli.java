@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             GenerateResponsesCommand.class,
             EvaluateResponsesCommand.class,
             ChatCommand.class,
+            ServeCommand.class,
             BenchGenerateCommand.class,
             BenchTrainCommand.class
         })

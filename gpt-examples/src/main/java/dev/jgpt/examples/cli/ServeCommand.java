@@ -1,0 +1,66 @@
+package dev.jgpt.examples.cli;
+
+import dev.jgpt.examples.serve.CompletionService;
+import dev.jgpt.examples.serve.OpenAiServer;
+import dev.jgpt.model.LanguageModel;
+import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import java.io.PrintWriter;
+import java.nio.file.Paths;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code jgpt serve}: an OpenAI-compatible HTTP server for a model folder. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Serve a model over OpenAI's completions API (GET /health, GET /v1/models, POST /v1/completions"
+                + " with stream: true as server-sent events). Stops on Ctrl-C.")
+final class ServeCommand implements Callable<Integer> {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Mixin DeviceOption device;
+
+    @CommandLine.Mixin DtypeOption dtype;
+
+    @Option(names = "--model", required = true, description = "A model folder (jgpt or HuggingFace GPT-2).")
+    String model;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}, this machine only).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080", description = "(default: ${DEFAULT-VALUE}; 0 picks a free port)")
+    int port;
+
+    @Option(names = "--max-concurrency", defaultValue = "2", description = "Generations at once; more get 429 (default: ${DEFAULT-VALUE}).")
+    int maxConcurrency;
+
+    @Option(names = "--model-name", description = "The id clients use in 'model' (default: the folder's name).")
+    String modelName;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (maxConcurrency < 1 || port < 0 || port > 65535) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--max-concurrency must be >= 1 and --port in 0..65535");
+        }
+        String name = modelName != null ? modelName : Paths.get(model).toAbsolutePath().normalize().getFileName().toString();
+        try (LanguageModel lm = dtype.convert(ModelSource.load(model, device.device()));
+                Gpt2Tokenizer tokenizer = ModelSource.tokenizer(model)) {
+            // inference only: weights that need no gradient record no graph on any thread
+            lm.block().freezeParameters(true);
+            try (OpenAiServer server = new OpenAiServer(new CompletionService(lm, tokenizer), name, host, port,
+                    maxConcurrency)) {
+                out.printf("serving %s (%s) on http://%s:%d with %d slot(s); Ctrl-C stops%n", name, lm.config(), host,
+                        server.port(), maxConcurrency);
+                out.flush();
+                CountDownLatch stop = new CountDownLatch(1);
+                Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+                stop.await();
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,188 @@
+package dev.jgpt.examples.serve;
+
+import dev.jgpt.model.LanguageModel;
+import dev.jgpt.model.generate.Generator;
+import dev.jgpt.model.generate.SamplingConfig;
+import dev.jgpt.model.generate.TextGenerator;
+import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import java.util.List;
+
+/**
+ * Completions for the server: validates a request against the model, generates, applies stop
+ * sequences (also across streamed pieces), and counts tokens. One instance serves many threads;
+ * each call has its own generator and key/value cache.
+ */
+public final class CompletionService {
+
+    /**
+     * A validated request.
+     *
+     * @param prompt the text to continue
+     * @param maxTokens most new tokens
+     * @param temperature 0 for greedy
+     * @param topP nucleus mass in (0, 1]
+     * @param topK 0 for off
+     * @param stop up to 4 stop sequences (not included in the text)
+     * @param seed sampling seed
+     */
+    public record Request(String prompt, int maxTokens, float temperature, float topP, int topK,
+            List<String> stop, long seed) {}
+
+    /**
+     * What a completion produced.
+     *
+     * @param text the completion (without the prompt or a stop sequence)
+     * @param finishReason {@code stop} (end-of-text or a stop sequence) or {@code length}
+     * @param promptTokens tokens in the prompt
+     * @param completionTokens tokens generated
+     */
+    public record Result(String text, String finishReason, int promptTokens, int completionTokens) {}
+
+    /** Receives streamed text; returns false when the client is gone, which stops generation. */
+    @FunctionalInterface
+    public interface Sink {
+        boolean onText(String piece);
+    }
+
+    /** A request the model cannot take, naming the field. */
+    public static final class InvalidRequest extends RuntimeException {
+        private final String param;
+
+        InvalidRequest(String param, String message) {
+            super(message);
+            this.param = param;
+        }
+
+        /** The request field at fault. */
+        public String param() {
+            return param;
+        }
+    }
+
+    private final LanguageModel lm;
+    private final Gpt2Tokenizer tokenizer;
+
+    /** Serves {@code lm} with {@code tokenizer}. */
+    public CompletionService(LanguageModel lm, Gpt2Tokenizer tokenizer) {
+        this.lm = lm;
+        this.tokenizer = tokenizer;
+    }
+
+    /** The model's context length. */
+    public int contextLength() {
+        return lm.config().contextLength();
+    }
+
+    /** The number of tokens of {@code text}. */
+    public int countTokens(String text) {
+        return tokenizer.encode(text).length;
+    }
+
+    /**
+     * Completes {@code r}, streaming to {@code sink} if given.
+     *
+     * @throws InvalidRequest if the prompt is empty or prompt + max_tokens exceed the context
+     */
+    public Result complete(Request r, Sink sink) {
+        long[] ids = tokenizer.encode(r.prompt());
+        if (ids.length == 0) {
+            throw new InvalidRequest("prompt", "The prompt is empty");
+        }
+        int context = contextLength();
+        if (ids.length + r.maxTokens() > context) {
+            throw new InvalidRequest("max_tokens", "The prompt has " + ids.length + " tokens and max_tokens is "
+                    + r.maxTokens() + ": together more than the model's context of " + context + " tokens");
+        }
+        SamplingConfig cfg = SamplingConfig.greedy(r.maxTokens())
+                .withSampling(r.temperature(), r.topK(), r.topP(), r.seed())
+                .withEndOfText(SamplingConfig.GPT2_END_OF_TEXT);
+        StopFilter filter = new StopFilter(r.stop(), sink);
+        TextGenerator.IncrementalDecoder decoder = new TextGenerator.IncrementalDecoder(tokenizer);
+        int[] count = {0};
+        long[] out = new Generator(lm).generate(ids, cfg, id -> {
+            count[0]++;
+            return filter.accept(decoder.add(id));
+        });
+        boolean stopped = filter.stopped();
+        if (!stopped) {
+            filter.accept(decoder.flush());
+            stopped = filter.stopped();
+        }
+        filter.finish();
+        boolean hitEnd = out.length < r.maxTokens() && !filter.cancelled();
+        String reason = stopped || hitEnd ? "stop" : "length";
+        return new Result(filter.text(), reason, ids.length, count[0]);
+    }
+
+    /**
+     * Cuts the text at the first stop sequence, holding back just enough streamed text that a
+     * stop sequence split across pieces is never sent.
+     */
+    static final class StopFilter {
+        private final List<String> stops;
+        private final Sink sink;
+        private final int holdBack;
+        private final StringBuilder all = new StringBuilder();
+        private int sent;
+        private boolean stopped;
+        private boolean cancelled;
+
+        StopFilter(List<String> stops, Sink sink) {
+            this.stops = stops == null ? List.of() : stops;
+            this.sink = sink;
+            this.holdBack = this.stops.stream().mapToInt(String::length).max().orElse(1) - 1;
+        }
+
+        /** Adds a piece; false to stop generating. */
+        boolean accept(String piece) {
+            if (stopped || cancelled) {
+                return false;
+            }
+            all.append(piece);
+            int cut = -1;
+            for (String s : stops) {
+                int at = all.indexOf(s, Math.max(0, sent - s.length()));
+                if (at >= 0 && (cut < 0 || at < cut)) {
+                    cut = at;
+                }
+            }
+            if (cut >= 0) {
+                all.setLength(cut);
+                stopped = true;
+                send(all.length());
+                return false;
+            }
+            return send(all.length() - holdBack);
+        }
+
+        private boolean send(int upTo) {
+            if (sink != null && upTo > sent) {
+                String piece = all.substring(sent, upTo);
+                sent = upTo;
+                if (!sink.onText(piece)) {
+                    cancelled = true;
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        void finish() {
+            if (!cancelled) {
+                send(all.length());
+            }
+        }
+
+        boolean stopped() {
+            return stopped;
+        }
+
+        boolean cancelled() {
+            return cancelled;
+        }
+
+        String text() {
+            return all.toString();
+        }
+    }
+}

@@ -1,0 +1,393 @@
+package dev.jgpt.examples.serve;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An OpenAI-compatible HTTP server on the JDK's own {@code HttpServer} (no dependency: it
+ * streams chunked responses, which is all server-sent events need): {@code GET /health}, {@code
+ * GET /v1/models}, {@code POST /v1/completions} with {@code stream: true} as server-sent events
+ * ending in {@code data: [DONE]}. At most {@code maxConcurrency} generations run at once; a
+ * request beyond that gets 429 with {@code Retry-After} at once instead of waiting in a queue.
+ * Bad requests get 400 with an OpenAI-style error naming the field.
+ */
+public final class OpenAiServer implements AutoCloseable {
+
+    private static final Gson GSON = new com.google.gson.GsonBuilder().serializeNulls().disableHtmlEscaping().create();
+
+    private final CompletionService service;
+    private final String modelName;
+    private final Semaphore slots;
+    private final HttpServer http;
+    private final ExecutorService executor;
+    private final long created = System.currentTimeMillis() / 1000;
+
+    /**
+     * Binds to {@code host:port} ({@code port} 0 picks a free one) and starts serving.
+     *
+     * @param modelName the id clients name in {@code model}
+     */
+    public OpenAiServer(CompletionService service, String modelName, String host, int port, int maxConcurrency)
+            throws IOException {
+        if (maxConcurrency < 1) {
+            throw new IllegalArgumentException("maxConcurrency must be >= 1, got " + maxConcurrency);
+        }
+        this.service = service;
+        this.modelName = modelName;
+        this.slots = new Semaphore(maxConcurrency);
+        this.http = HttpServer.create(new InetSocketAddress(host, port), 64);
+        // generation threads plus a few for cheap requests and quick 429s
+        this.executor = Executors.newFixedThreadPool(maxConcurrency + 4, r -> {
+            Thread t = new Thread(r, "jgpt-http");
+            t.setDaemon(true);
+            return t;
+        });
+        http.setExecutor(executor);
+        http.createContext("/", this::route);
+        http.start();
+    }
+
+    /** The generation slots (tests hold them to provoke a 429). */
+    Semaphore slots() {
+        return slots;
+    }
+
+    /** The port the server listens on. */
+    public int port() {
+        return http.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+        http.stop(0);
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void route(HttpExchange ex) throws IOException {
+        try (ex) {
+            String path = ex.getRequestURI().getPath();
+            String method = ex.getRequestMethod();
+            switch (path) {
+                case "/health" -> expect(ex, method, "GET", () -> json(ex, 200, health()));
+                case "/v1/models" -> expect(ex, method, "GET", () -> json(ex, 200, models()));
+                case "/v1/completions" -> expect(ex, method, "POST", () -> completions(ex));
+                default -> error(ex, 404, "Unknown path " + path, "invalid_request_error", null);
+            }
+        } catch (RuntimeException e) {
+            // never let an exception kill the connection silently
+            try {
+                error(ex, 500, "Internal error: " + e, "server_error", null);
+            } catch (IOException | RuntimeException ignored) {
+                // the response was already started; nothing more to say
+            }
+        }
+    }
+
+    private interface Handler {
+        void handle() throws IOException;
+    }
+
+    private void expect(HttpExchange ex, String method, String want, Handler h) throws IOException {
+        if (!method.equalsIgnoreCase(want)) {
+            ex.getResponseHeaders().add("Allow", want);
+            error(ex, 405, "Use " + want + " for " + ex.getRequestURI().getPath(), "invalid_request_error", null);
+            return;
+        }
+        h.handle();
+    }
+
+    private JsonObject health() {
+        JsonObject o = new JsonObject();
+        o.addProperty("status", "ok");
+        o.addProperty("model", modelName);
+        o.addProperty("available_slots", slots.availablePermits());
+        return o;
+    }
+
+    private JsonObject models() {
+        JsonObject m = new JsonObject();
+        m.addProperty("id", modelName);
+        m.addProperty("object", "model");
+        m.addProperty("created", created);
+        m.addProperty("owned_by", "jgpt");
+        JsonArray data = new JsonArray();
+        data.add(m);
+        JsonObject o = new JsonObject();
+        o.addProperty("object", "list");
+        o.add("data", data);
+        return o;
+    }
+
+    private void completions(HttpExchange ex) throws IOException {
+        JsonObject body;
+        try {
+            JsonElement parsed = JsonParser.parseString(new String(ex.getRequestBody().readAllBytes(),
+                    StandardCharsets.UTF_8));
+            if (!parsed.isJsonObject()) {
+                error(ex, 400, "The request body must be a JSON object", "invalid_request_error", null);
+                return;
+            }
+            body = parsed.getAsJsonObject();
+        } catch (JsonParseException e) {
+            error(ex, 400, "The request body is not valid JSON: " + e.getMessage(), "invalid_request_error", null);
+            return;
+        }
+        CompletionService.Request request;
+        boolean stream;
+        try {
+            request = parseCompletion(body);
+            stream = bool(body, "stream", false);
+        } catch (CompletionService.InvalidRequest e) {
+            error(ex, 400, e.getMessage(), "invalid_request_error", e.param());
+            return;
+        }
+        if (!slots.tryAcquire()) {
+            ex.getResponseHeaders().add("Retry-After", "1");
+            error(ex, 429, "The server is busy: all generation slots are taken; retry shortly",
+                    "rate_limit_error", null);
+            return;
+        }
+        try {
+            if (stream) {
+                streamCompletion(ex, request);
+            } else {
+                CompletionService.Result r = service.complete(request, null);
+                json(ex, 200, completionObject(r.text(), r.finishReason(), usage(r)));
+            }
+        } catch (CompletionService.InvalidRequest e) {
+            error(ex, 400, e.getMessage(), "invalid_request_error", e.param());
+        } finally {
+            slots.release();
+        }
+    }
+
+    private void streamCompletion(HttpExchange ex, CompletionService.Request request) throws IOException {
+        // validate before the 200 is sent, so a bad request still gets a 400
+        int promptTokens = service.countTokens(request.prompt());
+        if (promptTokens == 0 || promptTokens + request.maxTokens() > service.contextLength()) {
+            service.complete(request, null); // throws InvalidRequest with the message
+        }
+        ex.getResponseHeaders().add("Content-Type", "text/event-stream; charset=utf-8");
+        ex.getResponseHeaders().add("Cache-Control", "no-cache");
+        ex.sendResponseHeaders(200, 0);
+        OutputStream os = ex.getResponseBody();
+        String id = "cmpl-" + UUID.randomUUID();
+        CompletionService.Result r = service.complete(request, piece -> {
+            try {
+                event(os, completionChunk(id, piece, null, null));
+                return true;
+            } catch (IOException e) {
+                return false; // the client went away: stop generating
+            }
+        });
+        try {
+            event(os, completionChunk(id, "", r.finishReason(), usage(r)));
+            os.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+            os.flush();
+        } catch (IOException e) {
+            // the client went away after the last token
+        }
+    }
+
+    private static void event(OutputStream os, JsonObject chunk) throws IOException {
+        os.write(("data: " + GSON.toJson(chunk) + "\n\n").getBytes(StandardCharsets.UTF_8));
+        os.flush();
+    }
+
+    private JsonObject completionChunk(String id, String text, String finishReason, JsonObject usage) {
+        JsonObject o = completionObject(text, finishReason, usage);
+        o.addProperty("id", id);
+        return o;
+    }
+
+    private JsonObject completionObject(String text, String finishReason, JsonObject usage) {
+        JsonObject choice = new JsonObject();
+        choice.addProperty("text", text);
+        choice.addProperty("index", 0);
+        choice.add("logprobs", JsonNull.INSTANCE);
+        choice.add("finish_reason", finishReason == null ? JsonNull.INSTANCE : new JsonPrimitive(finishReason));
+        JsonArray choices = new JsonArray();
+        choices.add(choice);
+        JsonObject o = new JsonObject();
+        o.addProperty("id", "cmpl-" + UUID.randomUUID());
+        o.addProperty("object", "text_completion");
+        o.addProperty("created", System.currentTimeMillis() / 1000);
+        o.addProperty("model", modelName);
+        o.add("choices", choices);
+        if (usage != null) {
+            o.add("usage", usage);
+        }
+        return o;
+    }
+
+    private static JsonObject usage(CompletionService.Result r) {
+        JsonObject u = new JsonObject();
+        u.addProperty("prompt_tokens", r.promptTokens());
+        u.addProperty("completion_tokens", r.completionTokens());
+        u.addProperty("total_tokens", r.promptTokens() + r.completionTokens());
+        return u;
+    }
+
+    /** The request fields of {@code /v1/completions}, with OpenAI's defaults. */
+    CompletionService.Request parseCompletion(JsonObject b) {
+        if (b.has("model") && !b.get("model").isJsonNull()) {
+            String m = string(b, "model");
+            if (!m.equals(modelName)) {
+                throw new CompletionService.InvalidRequest("model", "Unknown model '" + m + "'; this server has '"
+                        + modelName + "'");
+            }
+        }
+        if (!b.has("prompt") || b.get("prompt").isJsonNull()) {
+            throw new CompletionService.InvalidRequest("prompt", "'prompt' is required");
+        }
+        String prompt = prompt(b.get("prompt"));
+        int maxTokens = integer(b, "max_tokens", 16);
+        if (maxTokens < 1) {
+            throw new CompletionService.InvalidRequest("max_tokens", "'max_tokens' must be >= 1, got " + maxTokens);
+        }
+        float temperature = number(b, "temperature", 1f);
+        if (!(temperature >= 0) || temperature > 2) {
+            throw new CompletionService.InvalidRequest("temperature", "'temperature' must be in [0, 2], got "
+                    + temperature);
+        }
+        float topP = number(b, "top_p", 1f);
+        if (!(topP > 0 && topP <= 1)) {
+            throw new CompletionService.InvalidRequest("top_p", "'top_p' must be in (0, 1], got " + topP);
+        }
+        int topK = integer(b, "top_k", 0);
+        if (topK < 0) {
+            throw new CompletionService.InvalidRequest("top_k", "'top_k' must be >= 0 (0 = off), got " + topK);
+        }
+        int n = integer(b, "n", 1);
+        if (n != 1) {
+            throw new CompletionService.InvalidRequest("n", "Only n = 1 is supported, got " + n);
+        }
+        long seed = b.has("seed") && !b.get("seed").isJsonNull() ? integer(b, "seed", 0) : System.nanoTime();
+        return new CompletionService.Request(prompt, maxTokens, temperature, topP, topK, stops(b), seed);
+    }
+
+    private static String prompt(JsonElement e) {
+        if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isString()) {
+            return e.getAsString();
+        }
+        if (e.isJsonArray() && e.getAsJsonArray().size() == 1 && e.getAsJsonArray().get(0).isJsonPrimitive()
+                && e.getAsJsonArray().get(0).getAsJsonPrimitive().isString()) {
+            return e.getAsJsonArray().get(0).getAsString();
+        }
+        throw new CompletionService.InvalidRequest("prompt", "'prompt' must be a string (or a list of one string)");
+    }
+
+    private static List<String> stops(JsonObject b) {
+        List<String> out = new ArrayList<>();
+        JsonElement e = b.get("stop");
+        if (e == null || e.isJsonNull()) {
+            return out;
+        }
+        if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isString()) {
+            out.add(e.getAsString());
+        } else if (e.isJsonArray()) {
+            for (JsonElement s : e.getAsJsonArray()) {
+                if (!s.isJsonPrimitive() || !s.getAsJsonPrimitive().isString()) {
+                    throw new CompletionService.InvalidRequest("stop", "'stop' must be a string or a list of strings");
+                }
+                out.add(s.getAsString());
+            }
+        } else {
+            throw new CompletionService.InvalidRequest("stop", "'stop' must be a string or a list of strings");
+        }
+        if (out.size() > 4 || out.stream().anyMatch(String::isEmpty)) {
+            throw new CompletionService.InvalidRequest("stop", "'stop' takes up to 4 non-empty strings");
+        }
+        return out;
+    }
+
+    private static String string(JsonObject b, String name) {
+        JsonElement e = b.get(name);
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
+            throw new CompletionService.InvalidRequest(name, "'" + name + "' must be a string");
+        }
+        return e.getAsString();
+    }
+
+    private static int integer(JsonObject b, String name, int fallback) {
+        JsonElement e = b.get(name);
+        if (e == null || e.isJsonNull()) {
+            return fallback;
+        }
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+            throw new CompletionService.InvalidRequest(name, "'" + name + "' must be an integer");
+        }
+        double v = e.getAsDouble();
+        if (v != Math.rint(v) || Math.abs(v) > Integer.MAX_VALUE) {
+            throw new CompletionService.InvalidRequest(name, "'" + name + "' must be an integer, got " + v);
+        }
+        return (int) v;
+    }
+
+    private static float number(JsonObject b, String name, float fallback) {
+        JsonElement e = b.get(name);
+        if (e == null || e.isJsonNull()) {
+            return fallback;
+        }
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+            throw new CompletionService.InvalidRequest(name, "'" + name + "' must be a number");
+        }
+        return e.getAsFloat();
+    }
+
+    private static boolean bool(JsonObject b, String name, boolean fallback) {
+        JsonElement e = b.get(name);
+        if (e == null || e.isJsonNull()) {
+            return fallback;
+        }
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
+            throw new CompletionService.InvalidRequest(name, "'" + name + "' must be true or false");
+        }
+        return e.getAsBoolean();
+    }
+
+    private static void json(HttpExchange ex, int status, JsonObject body) throws IOException {
+        byte[] bytes = GSON.toJson(body).getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().add("Content-Type", "application/json");
+        ex.sendResponseHeaders(status, bytes.length);
+        try (OutputStream os = ex.getResponseBody()) {
+            os.write(bytes);
+        }
+    }
+
+    private static void error(HttpExchange ex, int status, String message, String type, String param)
+            throws IOException {
+        JsonObject err = new JsonObject();
+        err.addProperty("message", message);
+        err.addProperty("type", type);
+        err.add("param", param == null ? JsonNull.INSTANCE : new JsonPrimitive(param));
+        err.add("code", JsonNull.INSTANCE);
+        JsonObject o = new JsonObject();
+        o.add("error", err);
+        json(ex, status, o);
+    }
+}

@@ -1,0 +1,219 @@
+package dev.jgpt.examples.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.jgpt.model.LanguageModel;
+import dev.jgpt.model.testing.TinyGpt2Fixture;
+import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The server end to end over loopback HTTP, on the tiny fixture model. */
+class OpenAiServerTest {
+
+    private static TinyGpt2Fixture fx;
+    private static LanguageModel lm;
+    private static Gpt2Tokenizer tokenizer;
+    private static OpenAiServer server;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static String prompt;
+    private static String expected;
+    private static int promptTokens;
+
+    @BeforeAll
+    static void start() throws Exception {
+        fx = TinyGpt2Fixture.load();
+        lm = LanguageModel.load(fx.dir);
+        lm.block().freezeParameters(true);
+        tokenizer = Gpt2Tokenizer.builtIn();
+        server = new OpenAiServer(new CompletionService(lm, tokenizer), "tiny-gpt2", "127.0.0.1", 0, 1);
+        prompt = "Every effort moves you";
+        // the generator is checked against the fixture's reference elsewhere; the server must agree
+        long[] ids = new dev.jgpt.model.generate.Generator(lm).generate(tokenizer.encode(prompt),
+                dev.jgpt.model.generate.SamplingConfig.greedy(10).withEndOfText(50256), null);
+        assertThat(ids).hasSize(10); // no end-of-text within 10 tokens, so finish_reason is "length"
+        expected = tokenizer.decode(ids);
+        promptTokens = tokenizer.encode(prompt).length;
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        tokenizer.close();
+        lm.close();
+    }
+
+    private static HttpResponse<String> send(String method, String path, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path));
+        b = body == null ? b.method(method, HttpRequest.BodyPublishers.noBody())
+                : b.method(method, HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json");
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonObject json(HttpResponse<String> r) {
+        return JsonParser.parseString(r.body()).getAsJsonObject();
+    }
+
+    private static String greedy(int maxTokens, boolean stream, String extra) {
+        JsonObject o = new JsonObject();
+        o.addProperty("model", "tiny-gpt2");
+        o.addProperty("prompt", prompt);
+        o.addProperty("max_tokens", maxTokens);
+        o.addProperty("temperature", 0);
+        o.addProperty("stream", stream);
+        String s = o.toString();
+        return extra == null ? s : s.substring(0, s.length() - 1) + "," + extra + "}";
+    }
+
+    @Test
+    void healthAndModels() throws Exception {
+        HttpResponse<String> h = send("GET", "/health", null);
+        assertThat(h.statusCode()).isEqualTo(200);
+        assertThat(json(h).get("status").getAsString()).isEqualTo("ok");
+        HttpResponse<String> m = send("GET", "/v1/models", null);
+        assertThat(json(m).getAsJsonArray("data").get(0).getAsJsonObject().get("id").getAsString())
+                .isEqualTo("tiny-gpt2");
+    }
+
+    @Test
+    void aGreedyCompletionIsTheReferenceContinuationWithUsage() throws Exception {
+        HttpResponse<String> r = send("POST", "/v1/completions", greedy(10, false, null));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonObject o = json(r);
+        assertThat(o.get("object").getAsString()).isEqualTo("text_completion");
+        JsonObject choice = o.getAsJsonArray("choices").get(0).getAsJsonObject();
+        assertThat(choice.get("text").getAsString()).isEqualTo(expected);
+        assertThat(choice.get("finish_reason").getAsString()).isEqualTo("length");
+        JsonObject usage = o.getAsJsonObject("usage");
+        assertThat(usage.get("prompt_tokens").getAsInt()).isEqualTo(promptTokens);
+        assertThat(usage.get("completion_tokens").getAsInt()).isEqualTo(10);
+        assertThat(usage.get("total_tokens").getAsInt()).isEqualTo(promptTokens + 10);
+    }
+
+    @Test
+    void streamingSendsChunksThenUsageThenDone() throws Exception {
+        HttpResponse<String> r = send("POST", "/v1/completions", greedy(10, true, null));
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+        List<String> events = new ArrayList<>();
+        for (String block : r.body().split("\n\n")) {
+            if (!block.isBlank()) {
+                assertThat(block).startsWith("data: ");
+                events.add(block.substring(6));
+            }
+        }
+        assertThat(events.get(events.size() - 1)).isEqualTo("[DONE]");
+        StringBuilder text = new StringBuilder();
+        for (String e : events.subList(0, events.size() - 1)) {
+            text.append(JsonParser.parseString(e).getAsJsonObject().getAsJsonArray("choices").get(0)
+                    .getAsJsonObject().get("text").getAsString());
+        }
+        assertThat(text.toString()).isEqualTo(expected);
+        JsonObject last = JsonParser.parseString(events.get(events.size() - 2)).getAsJsonObject();
+        assertThat(last.getAsJsonArray("choices").get(0).getAsJsonObject().get("finish_reason").getAsString())
+                .isEqualTo("length");
+        assertThat(last.getAsJsonObject("usage").get("completion_tokens").getAsInt()).isEqualTo(10);
+        // OpenAI's chunk format: finish_reason is present and null until the last chunk
+        JsonObject first = JsonParser.parseString(events.get(0)).getAsJsonObject();
+        assertThat(first.getAsJsonArray("choices").get(0).getAsJsonObject().get("finish_reason").isJsonNull()).isTrue();
+    }
+
+    @Test
+    void aStopSequenceCutsTheTextAndFinishes() throws Exception {
+        String stop = expected.substring(expected.length() / 2, expected.length() / 2 + 2);
+        String want = expected.substring(0, expected.indexOf(stop));
+        for (boolean stream : new boolean[] {false, true}) {
+            com.google.gson.JsonArray stops = new com.google.gson.JsonArray();
+            stops.add(stop);
+            HttpResponse<String> r = send("POST", "/v1/completions", greedy(10, stream, "\"stop\":" + stops));
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            String text;
+            if (stream) {
+                StringBuilder sb = new StringBuilder();
+                for (String block : r.body().split("\n\n")) {
+                    if (block.startsWith("data: {")) {
+                        sb.append(JsonParser.parseString(block.substring(6)).getAsJsonObject().getAsJsonArray("choices")
+                                .get(0).getAsJsonObject().get("text").getAsString());
+                    }
+                }
+                text = sb.toString();
+            } else {
+                text = json(r).getAsJsonArray("choices").get(0).getAsJsonObject().get("text").getAsString();
+            }
+            assertThat(text).as("stream=" + stream).isEqualTo(want);
+        }
+    }
+
+    @Test
+    void badRequestsGetAnOpenAiErrorNamingTheField() throws Exception {
+        HttpResponse<String> badJson = send("POST", "/v1/completions", "{\"prompt\": ");
+        assertThat(badJson.statusCode()).isEqualTo(400);
+        assertThat(json(badJson).getAsJsonObject("error").get("type").getAsString()).isEqualTo("invalid_request_error");
+        String[][] cases = {
+            {"{\"max_tokens\": 5}", "prompt"},
+            {"{\"prompt\": \"Hi\", \"max_tokens\": 100000}", "max_tokens"},
+            {"{\"prompt\": \"Hi\", \"temperature\": -1}", "temperature"},
+            {"{\"prompt\": \"Hi\", \"model\": \"gpt-4\"}", "model"},
+            {"{\"prompt\": \"Hi\", \"n\": 2}", "n"},
+            {"{\"prompt\": \"Hi\", \"stream\": \"yes\"}", "stream"},
+            {"{\"prompt\": \"Hi\", \"max_tokens\": 100000, \"stream\": true}", "max_tokens"},
+        };
+        for (String[] c : cases) {
+            HttpResponse<String> r = send("POST", "/v1/completions", c[0]);
+            assertThat(r.statusCode()).as(c[0]).isEqualTo(400);
+            assertThat(json(r).getAsJsonObject("error").get("param").getAsString()).as(c[0]).isEqualTo(c[1]);
+        }
+        assertThat(send("GET", "/v1/completions", null).statusCode()).isEqualTo(405);
+        assertThat(send("GET", "/v2/nothing", null).statusCode()).isEqualTo(404);
+        // and it keeps serving
+        assertThat(send("POST", "/v1/completions", greedy(3, false, null)).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void overloadGets429WithRetryAfterInsteadOfQueueing() throws Exception {
+        server.slots().acquire();
+        try {
+            HttpResponse<String> r = send("POST", "/v1/completions", greedy(3, false, null));
+            assertThat(r.statusCode()).isEqualTo(429);
+            assertThat(r.headers().firstValue("Retry-After")).contains("1");
+            assertThat(json(r).getAsJsonObject("error").get("type").getAsString()).isEqualTo("rate_limit_error");
+        } finally {
+            server.slots().release();
+        }
+        assertThat(send("POST", "/v1/completions", greedy(3, false, null)).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aClientLeavingMidStreamFreesItsSlot() throws Exception {
+        HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + server.port() + "/v1/completions")
+                .toURL().openConnection();
+        c.setRequestMethod("POST");
+        c.setDoOutput(true);
+        c.getOutputStream().write(greedy(100, true, null).getBytes(StandardCharsets.UTF_8));
+        try (InputStream in = c.getInputStream()) {
+            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+            assertThat(reader.readLine()).startsWith("data: {");
+        }
+        c.disconnect();
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (server.slots().availablePermits() < 1 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(server.slots().availablePermits()).isEqualTo(1);
+        assertThat(send("POST", "/v1/completions", greedy(3, false, null)).statusCode()).isEqualTo(200);
+    }
+}
