@@ -111,7 +111,7 @@ final class FinetuneInstructCommand implements Callable<Integer> {
     long seed;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Splits<InstructionExample> splits = InstructionDataOption.splits(data);
@@ -147,6 +147,8 @@ final class FinetuneInstructCommand implements Callable<Integer> {
                 o.printf("wrote the LoRA adapters to %s and merged them%n", out.resolve("adapters"));
             }
             lm.save(out.resolve("model"));
+            // the chat format the model was tuned with travels with it (read by jgpt serve)
+            dev.jgpt.examples.serve.PromptFormat.ALPACA.save(out.resolve("model"));
             o.printf("wrote %s, %s and %s%n", out.resolve("model"), out.resolve("metrics.csv"), out.resolve("loss.png"));
             if (testLimit >= 0) {
                 List<InstructionExample> test = testLimit == 0 ? splits.test()

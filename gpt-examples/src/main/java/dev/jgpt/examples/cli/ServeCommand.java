@@ -2,6 +2,7 @@ package dev.jgpt.examples.cli;
 
 import dev.jgpt.examples.serve.CompletionService;
 import dev.jgpt.examples.serve.OpenAiServer;
+import dev.jgpt.examples.serve.PromptFormat;
 import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
 import java.io.PrintWriter;
@@ -14,8 +15,8 @@ import picocli.CommandLine.Option;
 
 /** {@code jgpt serve}: an OpenAI-compatible HTTP server for a model folder. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Serve a model over OpenAI's completions API (GET /health, GET /v1/models, POST /v1/completions"
-                + " with stream: true as server-sent events). Stops on Ctrl-C.")
+        description = "Serve a model over OpenAI's API (GET /health, GET /v1/models, POST /v1/completions and"
+                + " /v1/chat/completions, stream: true as server-sent events). Stops on Ctrl-C.")
 final class ServeCommand implements Callable<Integer> {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -51,7 +52,8 @@ final class ServeCommand implements Callable<Integer> {
                 Gpt2Tokenizer tokenizer = ModelSource.tokenizer(model)) {
             // inference only: weights that need no gradient record no graph on any thread
             lm.block().freezeParameters(true);
-            try (OpenAiServer server = new OpenAiServer(new CompletionService(lm, tokenizer), name, host, port,
+            PromptFormat format = PromptFormat.of(Paths.get(model));
+            try (OpenAiServer server = new OpenAiServer(new CompletionService(lm, tokenizer), format, name, host, port,
                     maxConcurrency)) {
                 out.printf("serving %s (%s) on http://%s:%d with %d slot(s); Ctrl-C stops%n", name, lm.config(), host,
                         server.port(), maxConcurrency);

@@ -25,8 +25,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * An OpenAI-compatible HTTP server on the JDK's own {@code HttpServer} (no dependency: it
  * streams chunked responses, which is all server-sent events need): {@code GET /health}, {@code
- * GET /v1/models}, {@code POST /v1/completions} with {@code stream: true} as server-sent events
- * ending in {@code data: [DONE]}. At most {@code maxConcurrency} generations run at once; a
+ * GET /v1/models}, {@code POST /v1/completions} and {@code POST /v1/chat/completions} (messages
+ * rendered with the model's {@link PromptFormat}), {@code stream: true} as server-sent events in
+ * OpenAI's chunk formats ending in {@code data: [DONE]}. At most {@code maxConcurrency} generations run at once; a
  * request beyond that gets 429 with {@code Retry-After} at once instead of waiting in a queue.
  * Bad requests get 400 with an OpenAI-style error naming the field.
  */
@@ -35,6 +36,7 @@ public final class OpenAiServer implements AutoCloseable {
     private static final Gson GSON = new com.google.gson.GsonBuilder().serializeNulls().disableHtmlEscaping().create();
 
     private final CompletionService service;
+    private final PromptFormat format;
     private final String modelName;
     private final Semaphore slots;
     private final HttpServer http;
@@ -48,10 +50,19 @@ public final class OpenAiServer implements AutoCloseable {
      */
     public OpenAiServer(CompletionService service, String modelName, String host, int port, int maxConcurrency)
             throws IOException {
+        this(service, PromptFormat.ALPACA, modelName, host, port, maxConcurrency);
+    }
+
+    /**
+     * As above, rendering chat messages with {@code format} (the one stored with the model).
+     */
+    public OpenAiServer(CompletionService service, PromptFormat format, String modelName, String host, int port,
+            int maxConcurrency) throws IOException {
         if (maxConcurrency < 1) {
             throw new IllegalArgumentException("maxConcurrency must be >= 1, got " + maxConcurrency);
         }
         this.service = service;
+        this.format = format;
         this.modelName = modelName;
         this.slots = new Semaphore(maxConcurrency);
         this.http = HttpServer.create(new InetSocketAddress(host, port), 64);
@@ -94,7 +105,8 @@ public final class OpenAiServer implements AutoCloseable {
             switch (path) {
                 case "/health" -> expect(ex, method, "GET", () -> json(ex, 200, health()));
                 case "/v1/models" -> expect(ex, method, "GET", () -> json(ex, 200, models()));
-                case "/v1/completions" -> expect(ex, method, "POST", () -> completions(ex));
+                case "/v1/completions" -> expect(ex, method, "POST", () -> generate(ex, false));
+                case "/v1/chat/completions" -> expect(ex, method, "POST", () -> generate(ex, true));
                 default -> error(ex, 404, "Unknown path " + path, "invalid_request_error", null);
             }
         } catch (RuntimeException e) {
@@ -142,7 +154,8 @@ public final class OpenAiServer implements AutoCloseable {
         return o;
     }
 
-    private void completions(HttpExchange ex) throws IOException {
+    /** {@code /v1/completions} or, with {@code chat}, {@code /v1/chat/completions}. */
+    private void generate(HttpExchange ex, boolean chat) throws IOException {
         JsonObject body;
         try {
             JsonElement parsed = JsonParser.parseString(new String(ex.getRequestBody().readAllBytes(),
@@ -159,7 +172,7 @@ public final class OpenAiServer implements AutoCloseable {
         CompletionService.Request request;
         boolean stream;
         try {
-            request = parseCompletion(body);
+            request = chat ? parseChat(body) : parseCompletion(body);
             stream = bool(body, "stream", false);
         } catch (CompletionService.InvalidRequest e) {
             error(ex, 400, e.getMessage(), "invalid_request_error", e.param());
@@ -173,10 +186,11 @@ public final class OpenAiServer implements AutoCloseable {
         }
         try {
             if (stream) {
-                streamCompletion(ex, request);
+                stream(ex, request, chat);
             } else {
                 CompletionService.Result r = service.complete(request, null);
-                json(ex, 200, completionObject(r.text(), r.finishReason(), usage(r)));
+                json(ex, 200, response(chat, false, "cmpl-" + UUID.randomUUID(), r.text(), r.finishReason(),
+                        usage(r), false));
             }
         } catch (CompletionService.InvalidRequest e) {
             error(ex, 400, e.getMessage(), "invalid_request_error", e.param());
@@ -185,7 +199,7 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
-    private void streamCompletion(HttpExchange ex, CompletionService.Request request) throws IOException {
+    private void stream(HttpExchange ex, CompletionService.Request request, boolean chat) throws IOException {
         // validate before the 200 is sent, so a bad request still gets a 400
         int promptTokens = service.countTokens(request.prompt());
         if (promptTokens == 0 || promptTokens + request.maxTokens() > service.contextLength()) {
@@ -195,17 +209,19 @@ public final class OpenAiServer implements AutoCloseable {
         ex.getResponseHeaders().add("Cache-Control", "no-cache");
         ex.sendResponseHeaders(200, 0);
         OutputStream os = ex.getResponseBody();
-        String id = "cmpl-" + UUID.randomUUID();
+        String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID();
+        boolean[] first = {true};
         CompletionService.Result r = service.complete(request, piece -> {
             try {
-                event(os, completionChunk(id, piece, null, null));
+                event(os, response(chat, true, id, piece, null, null, first[0]));
+                first[0] = false;
                 return true;
             } catch (IOException e) {
                 return false; // the client went away: stop generating
             }
         });
         try {
-            event(os, completionChunk(id, "", r.finishReason(), usage(r)));
+            event(os, response(chat, true, id, "", r.finishReason(), usage(r), first[0]));
             os.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
             os.flush();
         } catch (IOException e) {
@@ -218,23 +234,34 @@ public final class OpenAiServer implements AutoCloseable {
         os.flush();
     }
 
-    private JsonObject completionChunk(String id, String text, String finishReason, JsonObject usage) {
-        JsonObject o = completionObject(text, finishReason, usage);
-        o.addProperty("id", id);
-        return o;
-    }
-
-    private JsonObject completionObject(String text, String finishReason, JsonObject usage) {
+    /**
+     * A response or stream chunk in OpenAI's shapes: {@code text_completion} with {@code text},
+     * or {@code chat.completion} with {@code message} / {@code chat.completion.chunk} with
+     * {@code delta} (the first delta carries the role).
+     */
+    private JsonObject response(boolean chat, boolean chunk, String id, String text, String finishReason,
+            JsonObject usage, boolean firstChunk) {
         JsonObject choice = new JsonObject();
-        choice.addProperty("text", text);
         choice.addProperty("index", 0);
-        choice.add("logprobs", JsonNull.INSTANCE);
+        if (chat) {
+            JsonObject message = new JsonObject();
+            if (!chunk || firstChunk) {
+                message.addProperty("role", "assistant");
+            }
+            if (!chunk || !text.isEmpty() || finishReason == null) {
+                message.addProperty("content", text);
+            }
+            choice.add(chunk ? "delta" : "message", message);
+        } else {
+            choice.addProperty("text", text);
+            choice.add("logprobs", JsonNull.INSTANCE);
+        }
         choice.add("finish_reason", finishReason == null ? JsonNull.INSTANCE : new JsonPrimitive(finishReason));
         JsonArray choices = new JsonArray();
         choices.add(choice);
         JsonObject o = new JsonObject();
-        o.addProperty("id", "cmpl-" + UUID.randomUUID());
-        o.addProperty("object", "text_completion");
+        o.addProperty("id", id);
+        o.addProperty("object", chat ? (chunk ? "chat.completion.chunk" : "chat.completion") : "text_completion");
         o.addProperty("created", System.currentTimeMillis() / 1000);
         o.addProperty("model", modelName);
         o.add("choices", choices);
@@ -254,6 +281,52 @@ public final class OpenAiServer implements AutoCloseable {
 
     /** The request fields of {@code /v1/completions}, with OpenAI's defaults. */
     CompletionService.Request parseCompletion(JsonObject b) {
+        checkModel(b);
+        if (!b.has("prompt") || b.get("prompt").isJsonNull()) {
+            throw new CompletionService.InvalidRequest("prompt", "'prompt' is required");
+        }
+        return sampling(b, prompt(b.get("prompt")), 16);
+    }
+
+    /**
+     * The request fields of {@code /v1/chat/completions}: the messages rendered with the model's
+     * prompt format; {@code max_tokens} defaults to what the context leaves, at most 256.
+     */
+    CompletionService.Request parseChat(JsonObject b) {
+        checkModel(b);
+        JsonElement m = b.get("messages");
+        if (m == null || !m.isJsonArray() || m.getAsJsonArray().isEmpty()) {
+            throw new CompletionService.InvalidRequest("messages", "'messages' must be a non-empty list");
+        }
+        List<PromptFormat.Message> messages = new ArrayList<>();
+        JsonArray array = m.getAsJsonArray();
+        for (int i = 0; i < array.size(); i++) {
+            JsonElement e = array.get(i);
+            String at = "messages[" + i + "]";
+            if (!e.isJsonObject()) {
+                throw new CompletionService.InvalidRequest(at, "'" + at + "' must be an object");
+            }
+            JsonObject o = e.getAsJsonObject();
+            String role = o.has("role") && o.get("role").isJsonPrimitive() ? o.get("role").getAsString() : "";
+            if (!(role.equals("user") || role.equals("assistant") || (role.equals("system") && i == 0))) {
+                throw new CompletionService.InvalidRequest(at + ".role", "'" + at + ".role' must be user or"
+                        + " assistant (or system, first), got '" + role + "'");
+            }
+            if (!o.has("content") || !o.get("content").isJsonPrimitive() || !o.get("content").getAsJsonPrimitive()
+                    .isString()) {
+                throw new CompletionService.InvalidRequest(at + ".content", "'" + at + ".content' must be a string");
+            }
+            messages.add(new PromptFormat.Message(role, o.get("content").getAsString()));
+        }
+        if (!messages.get(messages.size() - 1).role().equals("user")) {
+            throw new CompletionService.InvalidRequest("messages", "The last message must be the user's");
+        }
+        String prompt = format.render(messages);
+        int room = service.contextLength() - service.countTokens(prompt);
+        return sampling(b, prompt, Math.max(1, Math.min(256, room)));
+    }
+
+    private void checkModel(JsonObject b) {
         if (b.has("model") && !b.get("model").isJsonNull()) {
             String m = string(b, "model");
             if (!m.equals(modelName)) {
@@ -261,11 +334,11 @@ public final class OpenAiServer implements AutoCloseable {
                         + modelName + "'");
             }
         }
-        if (!b.has("prompt") || b.get("prompt").isJsonNull()) {
-            throw new CompletionService.InvalidRequest("prompt", "'prompt' is required");
-        }
-        String prompt = prompt(b.get("prompt"));
-        int maxTokens = integer(b, "max_tokens", 16);
+    }
+
+    /** The sampling fields shared by both endpoints. */
+    private CompletionService.Request sampling(JsonObject b, String prompt, int defaultMaxTokens) {
+        int maxTokens = integer(b, "max_tokens", defaultMaxTokens);
         if (maxTokens < 1) {
             throw new CompletionService.InvalidRequest("max_tokens", "'max_tokens' must be >= 1, got " + maxTokens);
         }

@@ -103,6 +103,7 @@ class FinetuneCommandsTest {
         assertThat(out.resolve("adapters/adapter_model.safetensors")).isNotEmptyFile();
         assertThat(out.resolve("model/config.json")).isNotEmptyFile();
         assertThat(out.resolve("model/adapter_config.json")).doesNotExist(); // merged
+        assertThat(out.resolve("model/prompt_format.json")).content().contains("alpaca");
         Path responses = out.resolve("test-responses.json");
         JsonArray entries = JsonParser.parseString(Files.readString(responses)).getAsJsonArray();
         assertThat(entries).hasSize(4);

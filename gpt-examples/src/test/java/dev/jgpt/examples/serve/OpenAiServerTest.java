@@ -216,4 +216,66 @@ class OpenAiServerTest {
         assertThat(server.slots().availablePermits()).isEqualTo(1);
         assertThat(send("POST", "/v1/completions", greedy(3, false, null)).statusCode()).isEqualTo(200);
     }
+
+    private static String chatRequest(boolean stream) {
+        return "{\"model\":\"tiny-gpt2\",\"messages\":[{\"role\":\"user\",\"content\":\"Name a colour.\"}],"
+                + "\"max_tokens\":5,\"temperature\":0,\"stream\":" + stream + "}";
+    }
+
+    private static String chatExpected() {
+        String p = PromptFormat.ALPACA.render(List.of(new PromptFormat.Message("user", "Name a colour.")));
+        long[] ids = new dev.jgpt.model.generate.Generator(lm).generate(tokenizer.encode(p),
+                dev.jgpt.model.generate.SamplingConfig.greedy(5).withEndOfText(50256), null);
+        return tokenizer.decode(ids);
+    }
+
+    @Test
+    void chatRendersTheStoredFormatAndAnswersAsTheAssistant() throws Exception {
+        HttpResponse<String> r = send("POST", "/v1/chat/completions", chatRequest(false));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonObject o = json(r);
+        assertThat(o.get("object").getAsString()).isEqualTo("chat.completion");
+        JsonObject message = o.getAsJsonArray("choices").get(0).getAsJsonObject().getAsJsonObject("message");
+        assertThat(message.get("role").getAsString()).isEqualTo("assistant");
+        assertThat(message.get("content").getAsString()).isEqualTo(chatExpected());
+        assertThat(o.getAsJsonObject("usage").get("completion_tokens").getAsInt()).isPositive();
+
+        HttpResponse<String> s = send("POST", "/v1/chat/completions", chatRequest(true));
+        List<JsonObject> chunks = new ArrayList<>();
+        for (String block : s.body().split("\n\n")) {
+            if (block.startsWith("data: {")) {
+                chunks.add(JsonParser.parseString(block.substring(6)).getAsJsonObject());
+            }
+        }
+        assertThat(s.body().strip()).endsWith("data: [DONE]");
+        assertThat(chunks.get(0).get("object").getAsString()).isEqualTo("chat.completion.chunk");
+        assertThat(chunks.get(0).getAsJsonArray("choices").get(0).getAsJsonObject().getAsJsonObject("delta")
+                .get("role").getAsString()).isEqualTo("assistant");
+        StringBuilder text = new StringBuilder();
+        for (JsonObject c : chunks) {
+            JsonObject delta = c.getAsJsonArray("choices").get(0).getAsJsonObject().getAsJsonObject("delta");
+            if (delta.has("content")) {
+                text.append(delta.get("content").getAsString());
+            }
+        }
+        assertThat(text.toString()).isEqualTo(chatExpected());
+        assertThat(chunks.get(chunks.size() - 1).has("usage")).isTrue();
+    }
+
+    @Test
+    void badChatRequestsNameTheField() throws Exception {
+        String[][] cases = {
+            {"{\"max_tokens\": 5}", "messages"},
+            {"{\"messages\": []}", "messages"},
+            {"{\"messages\": [{\"role\": \"robot\", \"content\": \"hi\"}]}", "messages[0].role"},
+            {"{\"messages\": [{\"role\": \"user\", \"content\": 5}]}", "messages[0].content"},
+            {"{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}, {\"role\": \"assistant\", \"content\": \"yo\"}]}",
+                "messages"},
+        };
+        for (String[] c : cases) {
+            HttpResponse<String> r = send("POST", "/v1/chat/completions", c[0]);
+            assertThat(r.statusCode()).as(c[0]).isEqualTo(400);
+            assertThat(json(r).getAsJsonObject("error").get("param").getAsString()).as(c[0]).isEqualTo(c[1]);
+        }
+    }
 }
