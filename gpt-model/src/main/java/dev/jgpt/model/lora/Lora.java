@@ -166,13 +166,29 @@ public final class Lora {
 
     /**
      * Attaches the adapters saved in {@code dir} to {@code gpt} (freezing its weights), checking
-     * every tensor's name and shape.
+     * every tensor's name and shape. If a check fails, the model is left as it was.
      *
      * @throws CheckpointException naming a missing, extra or mis-shaped tensor
      */
     public static LoraConfig load(GptModel gpt, Path dir, NDManager manager) {
         LoraConfig cfg = readConfig(dir);
+        Map<Parameter, Boolean> trainable = new java.util.HashMap<>();
+        gpt.getParameters().values().forEach(p -> trainable.put(p, p.requiresGradient()));
         apply(gpt, cfg, manager);
+        try {
+            fill(gpt, dir);
+        } catch (RuntimeException e) {
+            // leave the model as it was: no adapters, the same parameters trainable
+            for (Target t : targets(gpt).values()) {
+                t.linear().detachLora();
+            }
+            trainable.forEach((p, was) -> p.freeze(!was));
+            throw e;
+        }
+        return cfg;
+    }
+
+    private static void fill(GptModel gpt, Path dir) {
         Map<String, Parameter> params = adapterParameters(gpt);
         try (SafeTensors st = SafeTensors.open(dir.resolve(WEIGHTS_FILE))) {
             for (Map.Entry<String, Parameter> e : params.entrySet()) {
@@ -196,7 +212,6 @@ public final class Lora {
                 }
             }
         }
-        return cfg;
     }
 
     private record Target(Linear linear, int groups) {}

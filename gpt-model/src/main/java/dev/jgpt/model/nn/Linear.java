@@ -109,6 +109,14 @@ public final class Linear extends UnaryBlock {
             scope.tempAttachAll(w, a, b); // every intermediate dies with the scope
             w.add(lora.delta(a, b)).copyTo(w);
         }
+        detachLora();
+    }
+
+    /** Removes the adapter without merging it (its update is dropped). No-op without one. */
+    public void detachLora() {
+        if (lora == null) {
+            return;
+        }
         lora.getParameters().values().forEach(Parameter::close);
         children.remove(children.size() - 1);
         lora = null;

@@ -147,6 +147,10 @@ class LoraTest {
                     .hasMessageContaining("h.0.attn.c_attn.lora_A")
                     .hasMessageContaining("(12, 32)")
                     .hasMessageContaining("(12, 64)");
+            // and the model is left as it was: no adapters, nothing frozen
+            assertThat(Lora.adapters(lm.block())).isEmpty();
+            assertThat(Lora.trainableParameterCount(lm.block())).isEqualTo(lm.block().parameterCount());
+            assertThat(lm.block().blocks().get(0).attn().cAttn().getChildren().isEmpty()).isTrue();
         }
     }
 
