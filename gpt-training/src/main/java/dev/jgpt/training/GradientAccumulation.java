@@ -84,9 +84,9 @@ final class GradientAccumulation implements AutoCloseable {
     private List<NDArray> gradients() {
         List<NDArray> out = new ArrayList<>();
         for (Pair<String, Parameter> p : parameters) {
-            Parameter param = p.getValue();
-            if (param.requiresGradient() && param.isInitialized() && param.getArray().hasGradient()) {
-                out.add(param.getArray().getGradient());
+            NDArray grad = GradientClipping.gradient(p.getValue());
+            if (grad != null) {
+                out.add(grad);
             }
         }
         return out;

@@ -50,7 +50,8 @@ public final class GradientClipping {
         return norm;
     }
 
-    private static NDArray gradient(Parameter p) {
+    /** A new handle on {@code p}'s gradient (close it), or null if it trains no gradient. */
+    static NDArray gradient(Parameter p) {
         if (!p.requiresGradient() || !p.isInitialized() || !p.getArray().hasGradient()) {
             return null;
         }

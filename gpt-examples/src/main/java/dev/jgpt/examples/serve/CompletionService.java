@@ -79,11 +79,11 @@ public final class CompletionService {
     }
 
     /**
-     * Completes {@code r}, streaming to {@code sink} if given.
+     * The prompt's token ids, once {@code r} is known to fit the model.
      *
      * @throws InvalidRequest if the prompt is empty or prompt + max_tokens exceed the context
      */
-    public Result complete(Request r, Sink sink) {
+    public long[] check(Request r) {
         long[] ids = tokenizer.encode(r.prompt());
         if (ids.length == 0) {
             throw new InvalidRequest("prompt", "The prompt is empty");
@@ -93,6 +93,16 @@ public final class CompletionService {
             throw new InvalidRequest("max_tokens", "The prompt has " + ids.length + " tokens and max_tokens is "
                     + r.maxTokens() + ": together more than the model's context of " + context + " tokens");
         }
+        return ids;
+    }
+
+    /**
+     * Completes {@code r}, streaming to {@code sink} if given.
+     *
+     * @throws InvalidRequest if the prompt is empty or prompt + max_tokens exceed the context
+     */
+    public Result complete(Request r, Sink sink) {
+        long[] ids = check(r);
         SamplingConfig cfg = SamplingConfig.greedy(r.maxTokens())
                 .withSampling(r.temperature(), r.topK(), r.topP(), r.seed())
                 .withEndOfText(SamplingConfig.GPT2_END_OF_TEXT);

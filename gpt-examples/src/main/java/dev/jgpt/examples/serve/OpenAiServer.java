@@ -201,10 +201,7 @@ public final class OpenAiServer implements AutoCloseable {
 
     private void stream(HttpExchange ex, CompletionService.Request request, boolean chat) throws IOException {
         // validate before the 200 is sent, so a bad request still gets a 400
-        int promptTokens = service.countTokens(request.prompt());
-        if (promptTokens == 0 || promptTokens + request.maxTokens() > service.contextLength()) {
-            service.complete(request, null); // throws InvalidRequest with the message
-        }
+        service.check(request);
         ex.getResponseHeaders().add("Content-Type", "text/event-stream; charset=utf-8");
         ex.getResponseHeaders().add("Cache-Control", "no-cache");
         ex.sendResponseHeaders(200, 0);
