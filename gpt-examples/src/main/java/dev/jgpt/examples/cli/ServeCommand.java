@@ -34,8 +34,12 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", description = "(default: ${DEFAULT-VALUE}; 0 picks a free port)")
     int port;
 
-    @Option(names = "--max-concurrency", defaultValue = "2", description = "Generations at once; more get 429 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-concurrency", defaultValue = "2", description = "Generations at once (default: ${DEFAULT-VALUE}).")
     int maxConcurrency;
+
+    @Option(names = "--max-queue", defaultValue = "8", description = "Requests that may wait for a slot (up to "
+            + OpenAiServer.QUEUE_WAIT_SECONDS + " s, then 503); beyond that 429 at once (default: ${DEFAULT-VALUE}).")
+    int maxQueue;
 
     @Option(names = "--model-name", description = "The id clients use in 'model' (default: the folder's name).")
     String modelName;
@@ -43,9 +47,9 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (maxConcurrency < 1 || port < 0 || port > 65535) {
+        if (maxConcurrency < 1 || maxQueue < 0 || port < 0 || port > 65535) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--max-concurrency must be >= 1 and --port in 0..65535");
+                    "--max-concurrency must be >= 1, --max-queue >= 0 and --port in 0..65535");
         }
         String name = modelName != null ? modelName : Paths.get(model).toAbsolutePath().normalize().getFileName().toString();
         try (LanguageModel lm = dtype.convert(ModelSource.load(model, device.device()));
@@ -54,9 +58,9 @@ final class ServeCommand implements Callable<Integer> {
             lm.block().freezeParameters(true);
             PromptFormat format = PromptFormat.of(Paths.get(model));
             try (OpenAiServer server = new OpenAiServer(new CompletionService(lm, tokenizer), format, name, host, port,
-                    maxConcurrency)) {
-                out.printf("serving %s (%s) on http://%s:%d with %d slot(s); Ctrl-C stops%n", name, lm.config(), host,
-                        server.port(), maxConcurrency);
+                    maxConcurrency, maxQueue)) {
+                out.printf("serving %s (%s) on http://%s:%d with %d slot(s) and %d queue place(s); chat page at /;"
+                        + " Ctrl-C stops%n", name, lm.config(), host, server.port(), maxConcurrency, maxQueue);
                 out.flush();
                 CountDownLatch stop = new CountDownLatch(1);
                 Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));

@@ -102,7 +102,11 @@ public final class CompletionService {
      * @throws InvalidRequest if the prompt is empty or prompt + max_tokens exceed the context
      */
     public Result complete(Request r, Sink sink) {
-        long[] ids = check(r);
+        return complete(r, check(r), sink);
+    }
+
+    /** Completes {@code r}, whose prompt ids {@link #check} returned, streaming to {@code sink} if given. */
+    public Result complete(Request r, long[] ids, Sink sink) {
         SamplingConfig cfg = SamplingConfig.greedy(r.maxTokens())
                 .withSampling(r.temperature(), r.topK(), r.topP(), r.seed())
                 .withEndOfText(SamplingConfig.GPT2_END_OF_TEXT);

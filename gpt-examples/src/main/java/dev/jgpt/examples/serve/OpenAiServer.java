@@ -24,21 +24,28 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * An OpenAI-compatible HTTP server on the JDK's own {@code HttpServer} (no dependency: it
- * streams chunked responses, which is all server-sent events need): {@code GET /health}, {@code
+ * streams chunked responses, which is all server-sent events need): {@code GET /} (a chat page
+ * that streams from {@code /v1/chat/completions}), {@code GET /health}, {@code
  * GET /v1/models}, {@code POST /v1/completions} and {@code POST /v1/chat/completions} (messages
  * rendered with the model's {@link PromptFormat}), {@code stream: true} as server-sent events in
- * OpenAI's chunk formats ending in {@code data: [DONE]}. At most {@code maxConcurrency} generations run at once; a
- * request beyond that gets 429 with {@code Retry-After} at once instead of waiting in a queue.
+ * OpenAI's chunk formats ending in {@code data: [DONE]}. At most {@code maxConcurrency} generations run at once and
+ * at most {@code maxQueue} more wait for a slot (each up to {@link #QUEUE_WAIT_SECONDS} s, then 503); a request beyond
+ * that gets 429 with {@code Retry-After} at once, so memory and waiting stay bounded under any load.
  * Bad requests get 400 with an OpenAI-style error naming the field.
  */
 public final class OpenAiServer implements AutoCloseable {
 
     private static final Gson GSON = new com.google.gson.GsonBuilder().serializeNulls().disableHtmlEscaping().create();
+    private static final byte[] CHAT_PAGE = chatPage();
 
     private final CompletionService service;
     private final PromptFormat format;
     private final String modelName;
+    /** How long a queued request waits for a slot before a 503. */
+    public static final int QUEUE_WAIT_SECONDS = 30;
+
     private final Semaphore slots;
+    private final Semaphore admission;
     private final HttpServer http;
     private final ExecutorService executor;
     private final long created = System.currentTimeMillis() / 1000;
@@ -50,24 +57,27 @@ public final class OpenAiServer implements AutoCloseable {
      */
     public OpenAiServer(CompletionService service, String modelName, String host, int port, int maxConcurrency)
             throws IOException {
-        this(service, PromptFormat.ALPACA, modelName, host, port, maxConcurrency);
+        this(service, PromptFormat.ALPACA, modelName, host, port, maxConcurrency, 0);
     }
 
     /**
-     * As above, rendering chat messages with {@code format} (the one stored with the model).
+     * As above, rendering chat messages with {@code format} (the one stored with the model) and
+     * letting up to {@code maxQueue} requests wait for a slot.
      */
     public OpenAiServer(CompletionService service, PromptFormat format, String modelName, String host, int port,
-            int maxConcurrency) throws IOException {
-        if (maxConcurrency < 1) {
-            throw new IllegalArgumentException("maxConcurrency must be >= 1, got " + maxConcurrency);
+            int maxConcurrency, int maxQueue) throws IOException {
+        if (maxConcurrency < 1 || maxQueue < 0) {
+            throw new IllegalArgumentException("maxConcurrency must be >= 1 and maxQueue >= 0, got " + maxConcurrency
+                    + " and " + maxQueue);
         }
         this.service = service;
         this.format = format;
         this.modelName = modelName;
         this.slots = new Semaphore(maxConcurrency);
+        this.admission = new Semaphore(maxConcurrency + maxQueue);
         this.http = HttpServer.create(new InetSocketAddress(host, port), 64);
-        // generation threads plus a few for cheap requests and quick 429s
-        this.executor = Executors.newFixedThreadPool(maxConcurrency + 4, r -> {
+        // generating and queued requests each hold a thread; a few more answer cheap requests and 429s
+        this.executor = Executors.newFixedThreadPool(maxConcurrency + maxQueue + 4, r -> {
             Thread t = new Thread(r, "jgpt-http");
             t.setDaemon(true);
             return t;
@@ -77,9 +87,19 @@ public final class OpenAiServer implements AutoCloseable {
         http.start();
     }
 
-    /** The generation slots (tests hold them to provoke a 429). */
+    /** The generation slots (tests watch them). */
     Semaphore slots() {
         return slots;
+    }
+
+    /** Takes a slot as a generating request does, until closed (tests use it to fill the server). */
+    AutoCloseable occupySlot() throws InterruptedException {
+        admission.acquire();
+        slots.acquire();
+        return () -> {
+            slots.release();
+            admission.release();
+        };
     }
 
     /** The port the server listens on. */
@@ -103,6 +123,7 @@ public final class OpenAiServer implements AutoCloseable {
             String path = ex.getRequestURI().getPath();
             String method = ex.getRequestMethod();
             switch (path) {
+                case "/" -> expect(ex, method, "GET", () -> page(ex));
                 case "/health" -> expect(ex, method, "GET", () -> json(ex, 200, health()));
                 case "/v1/models" -> expect(ex, method, "GET", () -> json(ex, 200, models()));
                 case "/v1/completions" -> expect(ex, method, "POST", () -> generate(ex, false));
@@ -132,11 +153,37 @@ public final class OpenAiServer implements AutoCloseable {
         h.handle();
     }
 
+    /** The chat page: one static file, no build step. */
+    private static void page(HttpExchange ex) throws IOException {
+        ex.getResponseHeaders().add("Content-Type", "text/html; charset=utf-8");
+        ex.getResponseHeaders().add("Cache-Control", "no-cache");
+        ex.getResponseHeaders().add("X-Content-Type-Options", "nosniff");
+        // the page talks to this server only
+        ex.getResponseHeaders().add("Content-Security-Policy",
+                "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'");
+        ex.sendResponseHeaders(200, CHAT_PAGE.length);
+        try (OutputStream os = ex.getResponseBody()) {
+            os.write(CHAT_PAGE);
+        }
+    }
+
+    private static byte[] chatPage() {
+        try (var in = OpenAiServer.class.getResourceAsStream("chat.html")) {
+            if (in == null) {
+                throw new IllegalStateException("chat.html is missing from the jar");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private JsonObject health() {
         JsonObject o = new JsonObject();
         o.addProperty("status", "ok");
         o.addProperty("model", modelName);
         o.addProperty("available_slots", slots.availablePermits());
+        o.addProperty("queued", Math.max(0, slots.getQueueLength()));
         return o;
     }
 
@@ -171,44 +218,64 @@ public final class OpenAiServer implements AutoCloseable {
         }
         CompletionService.Request request;
         boolean stream;
+        long[] promptIds;
         try {
             request = chat ? parseChat(body) : parseCompletion(body);
             stream = bool(body, "stream", false);
+            // checked before queueing, so a request that cannot run never takes a place
+            promptIds = service.check(request);
         } catch (CompletionService.InvalidRequest e) {
             error(ex, 400, e.getMessage(), "invalid_request_error", e.param());
             return;
         }
-        if (!slots.tryAcquire()) {
+        if (!admission.tryAcquire()) {
             ex.getResponseHeaders().add("Retry-After", "1");
-            error(ex, 429, "The server is busy: all generation slots are taken; retry shortly",
+            error(ex, 429, "The server is busy: all generation slots and queue places are taken; retry shortly",
                     "rate_limit_error", null);
             return;
         }
         try {
-            if (stream) {
-                stream(ex, request, chat);
-            } else {
-                CompletionService.Result r = service.complete(request, null);
-                json(ex, 200, response(chat, false, "cmpl-" + UUID.randomUUID(), r.text(), r.finishReason(),
-                        usage(r), false));
+            if (!awaitSlot()) {
+                ex.getResponseHeaders().add("Retry-After", "5");
+                error(ex, 503, "No generation slot came free within " + QUEUE_WAIT_SECONDS + " s; retry later",
+                        "server_overloaded", null);
+                return;
             }
-        } catch (CompletionService.InvalidRequest e) {
-            error(ex, 400, e.getMessage(), "invalid_request_error", e.param());
+            try {
+                if (stream) {
+                    stream(ex, request, promptIds, chat);
+                } else {
+                    CompletionService.Result r = service.complete(request, promptIds, null);
+                    json(ex, 200, response(chat, false, "cmpl-" + UUID.randomUUID(), r.text(), r.finishReason(),
+                            usage(r), false));
+                }
+            } finally {
+                slots.release();
+            }
         } finally {
-            slots.release();
+            admission.release();
         }
     }
 
-    private void stream(HttpExchange ex, CompletionService.Request request, boolean chat) throws IOException {
-        // validate before the 200 is sent, so a bad request still gets a 400
-        service.check(request);
+    /** Waits in the bounded queue for a generation slot; false after the wait or on shutdown. */
+    private boolean awaitSlot() {
+        try {
+            return slots.tryAcquire(QUEUE_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private void stream(HttpExchange ex, CompletionService.Request request, long[] promptIds, boolean chat)
+            throws IOException {
         ex.getResponseHeaders().add("Content-Type", "text/event-stream; charset=utf-8");
         ex.getResponseHeaders().add("Cache-Control", "no-cache");
         ex.sendResponseHeaders(200, 0);
         OutputStream os = ex.getResponseBody();
         String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID();
         boolean[] first = {true};
-        CompletionService.Result r = service.complete(request, piece -> {
+        CompletionService.Result r = service.complete(request, promptIds, piece -> {
             try {
                 event(os, response(chat, true, id, piece, null, null, first[0]));
                 first[0] = false;
@@ -335,9 +402,12 @@ public final class OpenAiServer implements AutoCloseable {
 
     /** The sampling fields shared by both endpoints. */
     private CompletionService.Request sampling(JsonObject b, String prompt, int defaultMaxTokens) {
-        int maxTokens = integer(b, "max_tokens", defaultMaxTokens);
+        // chat clients of today send max_completion_tokens (max_tokens is its deprecated name)
+        String limit = b.has("max_completion_tokens") && !b.get("max_completion_tokens").isJsonNull()
+                ? "max_completion_tokens" : "max_tokens";
+        int maxTokens = integer(b, limit, defaultMaxTokens);
         if (maxTokens < 1) {
-            throw new CompletionService.InvalidRequest("max_tokens", "'max_tokens' must be >= 1, got " + maxTokens);
+            throw new CompletionService.InvalidRequest(limit, "'" + limit + "' must be >= 1, got " + maxTokens);
         }
         float temperature = number(b, "temperature", 1f);
         if (!(temperature >= 0) || temperature > 2) {

@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.jgpt.model.LanguageModel;
-import dev.jgpt.model.testing.TinyGpt2Fixture;
-import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -25,36 +22,27 @@ import org.junit.jupiter.api.Test;
 /** The server end to end over loopback HTTP, on the tiny fixture model. */
 class OpenAiServerTest {
 
-    private static TinyGpt2Fixture fx;
-    private static LanguageModel lm;
-    private static Gpt2Tokenizer tokenizer;
+    private static TinyServer tiny;
     private static OpenAiServer server;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static String prompt;
+    private static final String prompt = "Every effort moves you";
     private static String expected;
     private static int promptTokens;
 
     @BeforeAll
     static void start() throws Exception {
-        fx = TinyGpt2Fixture.load();
-        lm = LanguageModel.load(fx.dir);
-        lm.block().freezeParameters(true);
-        tokenizer = Gpt2Tokenizer.builtIn();
-        server = new OpenAiServer(new CompletionService(lm, tokenizer), "tiny-gpt2", "127.0.0.1", 0, 1);
-        prompt = "Every effort moves you";
+        tiny = TinyServer.start(1);
+        server = tiny.server;
         // the generator is checked against the fixture's reference elsewhere; the server must agree
-        long[] ids = new dev.jgpt.model.generate.Generator(lm).generate(tokenizer.encode(prompt),
-                dev.jgpt.model.generate.SamplingConfig.greedy(10).withEndOfText(50256), null);
-        assertThat(ids).hasSize(10); // no end-of-text within 10 tokens, so finish_reason is "length"
-        expected = tokenizer.decode(ids);
-        promptTokens = tokenizer.encode(prompt).length;
+        expected = tiny.greedy(prompt, 10);
+        // no end-of-text within 10 tokens, so finish_reason is "length"
+        assertThat(tiny.greedyIds(prompt, 10)).hasSize(10);
+        promptTokens = tiny.tokens(prompt);
     }
 
     @AfterAll
     static void stop() {
-        server.close();
-        tokenizer.close();
-        lm.close();
+        tiny.close();
     }
 
     private static HttpResponse<String> send(String method, String path, String body) throws Exception {
@@ -185,16 +173,41 @@ class OpenAiServerTest {
 
     @Test
     void overloadGets429WithRetryAfterInsteadOfQueueing() throws Exception {
-        server.slots().acquire();
-        try {
+        try (AutoCloseable busy = server.occupySlot()) {
             HttpResponse<String> r = send("POST", "/v1/completions", greedy(3, false, null));
             assertThat(r.statusCode()).isEqualTo(429);
             assertThat(r.headers().firstValue("Retry-After")).contains("1");
             assertThat(json(r).getAsJsonObject("error").get("type").getAsString()).isEqualTo("rate_limit_error");
-        } finally {
-            server.slots().release();
         }
         assertThat(send("POST", "/v1/completions", greedy(3, false, null)).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aBoundedQueueWaitsForASlotAndRejectsBeyondIt() throws Exception {
+        try (TinyServer queued = TinyServer.start(1, 1)) {
+            java.util.concurrent.CompletableFuture<HttpResponse<String>> waiting;
+            try (AutoCloseable busy = queued.server.occupySlot()) {
+                HttpRequest request = HttpRequest.newBuilder(URI.create(queued.url("/v1/completions")))
+                        .POST(HttpRequest.BodyPublishers.ofString(greedy(3, false, null))).build();
+                waiting = HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+                long deadline = System.currentTimeMillis() + 10_000;
+                while (queued.server.slots().getQueueLength() < 1 && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(10);
+                }
+                assertThat(queued.server.slots().getQueueLength()).isEqualTo(1);
+                HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(URI.create(queued.url("/health")))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(json(health).get("queued").getAsInt()).isEqualTo(1);
+                // one generating (held here) + one queued: the third is turned away at once
+                HttpResponse<String> third = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+                assertThat(third.statusCode()).isEqualTo(429);
+                assertThat(waiting).isNotDone();
+            }
+            HttpResponse<String> served = waiting.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(served.statusCode()).as(served.body()).isEqualTo(200);
+            assertThat(json(served).getAsJsonArray("choices").get(0).getAsJsonObject().get("text").getAsString())
+                    .isEqualTo(tiny.greedy(prompt, 3));
+        }
     }
 
     @Test
@@ -223,10 +236,7 @@ class OpenAiServerTest {
     }
 
     private static String chatExpected() {
-        String p = PromptFormat.ALPACA.render(List.of(new PromptFormat.Message("user", "Name a colour.")));
-        long[] ids = new dev.jgpt.model.generate.Generator(lm).generate(tokenizer.encode(p),
-                dev.jgpt.model.generate.SamplingConfig.greedy(5).withEndOfText(50256), null);
-        return tokenizer.decode(ids);
+        return tiny.chatGreedy(List.of(new PromptFormat.Message("user", "Name a colour.")), 5);
     }
 
     @Test
