@@ -96,8 +96,13 @@ final class BenchGenerateCommand implements Callable<Integer> {
 
     /** A field of /proc/self/status (VmRSS, VmHWM = peak), in kB; -1 where there is no /proc. */
     static long rssKb(String field) {
+        return rssKb("self", field);
+    }
+
+    /** A field of /proc/PID/status in kB, for another process ({@code pid} "self" for this one). */
+    static long rssKb(String pid, String field) {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            for (String line : Files.readAllLines(Path.of("/proc", pid, "status"))) {
                 if (line.startsWith(field)) {
                     return Long.parseLong(line.replaceAll("[^0-9]", ""));
                 }

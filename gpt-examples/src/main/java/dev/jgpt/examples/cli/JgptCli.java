@@ -27,7 +27,8 @@ import picocli.CommandLine.Command;
             ChatCommand.class,
             ServeCommand.class,
             BenchGenerateCommand.class,
-            BenchTrainCommand.class
+            BenchTrainCommand.class,
+            BenchServeCommand.class
         })
 public final class JgptCli implements Runnable {
 

@@ -52,21 +52,48 @@ final class ServeCommand implements Callable<Integer> {
                     "--max-concurrency must be >= 1, --max-queue >= 0 and --port in 0..65535");
         }
         String name = modelName != null ? modelName : Paths.get(model).toAbsolutePath().normalize().getFileName().toString();
-        try (LanguageModel lm = dtype.convert(ModelSource.load(model, device.device()));
-                Gpt2Tokenizer tokenizer = ModelSource.tokenizer(model)) {
-            // inference only: weights that need no gradient record no graph on any thread
-            lm.block().freezeParameters(true);
-            PromptFormat format = PromptFormat.of(Paths.get(model));
-            try (OpenAiServer server = new OpenAiServer(new CompletionService(lm, tokenizer), format, name, host, port,
-                    maxConcurrency, maxQueue)) {
-                out.printf("serving %s (%s) on http://%s:%d with %d slot(s) and %d queue place(s); chat page at /;"
-                        + " Ctrl-C stops%n", name, lm.config(), host, server.port(), maxConcurrency, maxQueue);
-                out.flush();
-                CountDownLatch stop = new CountDownLatch(1);
-                Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-                stop.await();
-            }
+        try (Served served = Served.open(model, device.device(), dtype, name, host, port, maxConcurrency, maxQueue)) {
+            out.printf("serving %s (%s) on http://%s:%d with %d slot(s) and %d queue place(s); chat page at /;"
+                    + " Ctrl-C stops%n", name, served.lm().config(), host, served.server().port(), maxConcurrency,
+                    maxQueue);
+            out.flush();
+            CountDownLatch stop = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+            stop.await();
         }
         return 0;
+    }
+
+    /** A model, its tokenizer and the server over them, closed together. */
+    record Served(LanguageModel lm, Gpt2Tokenizer tokenizer, OpenAiServer server) implements AutoCloseable {
+
+        /** Loads {@code model} (in {@code dtype} if given) and serves it. */
+        static Served open(String model, ai.djl.Device device, DtypeOption dtype, String name, String host, int port,
+                int maxConcurrency, int maxQueue) throws java.io.IOException {
+            LanguageModel loaded = ModelSource.load(model, device);
+            LanguageModel lm = dtype == null ? loaded : dtype.convert(loaded); // closes what it replaces or fails on
+            Gpt2Tokenizer tokenizer = null;
+            try {
+                tokenizer = ModelSource.tokenizer(model);
+                // inference only: weights that need no gradient record no graph on any thread
+                lm.block().freezeParameters(true);
+                OpenAiServer server = new OpenAiServer(new CompletionService(lm, tokenizer),
+                        PromptFormat.of(Paths.get(model)), name, host, port, maxConcurrency, maxQueue);
+                return new Served(lm, tokenizer, server);
+            } catch (java.io.IOException | RuntimeException e) {
+                if (tokenizer != null) {
+                    tokenizer.close();
+                }
+                lm.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            server.close();
+            tokenizer.close();
+            lm.close();
+        }
     }
 }

@@ -46,6 +46,7 @@ public final class OpenAiServer implements AutoCloseable {
 
     private final Semaphore slots;
     private final Semaphore admission;
+    private final int maxConcurrency;
     private final HttpServer http;
     private final ExecutorService executor;
     private final long created = System.currentTimeMillis() / 1000;
@@ -73,6 +74,7 @@ public final class OpenAiServer implements AutoCloseable {
         this.service = service;
         this.format = format;
         this.modelName = modelName;
+        this.maxConcurrency = maxConcurrency;
         this.slots = new Semaphore(maxConcurrency);
         this.admission = new Semaphore(maxConcurrency + maxQueue);
         this.http = HttpServer.create(new InetSocketAddress(host, port), 64);
@@ -182,6 +184,8 @@ public final class OpenAiServer implements AutoCloseable {
         JsonObject o = new JsonObject();
         o.addProperty("status", "ok");
         o.addProperty("model", modelName);
+        o.addProperty("slots", maxConcurrency);
+        o.addProperty("busy_slots", maxConcurrency - slots.availablePermits());
         o.addProperty("available_slots", slots.availablePermits());
         o.addProperty("queued", Math.max(0, slots.getQueueLength()));
         return o;

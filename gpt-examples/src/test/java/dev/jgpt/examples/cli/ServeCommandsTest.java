@@ -1,0 +1,34 @@
+package dev.jgpt.examples.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jgpt.model.testing.SharedData;
+import org.junit.jupiter.api.Test;
+
+/** {@code jgpt serve} and {@code jgpt bench-serve} argument handling, and a short bench-serve run. */
+class ServeCommandsTest {
+
+    @Test
+    void badServeArgumentsAreOneClearError() {
+        JgptCliTest.Result slots = JgptCliTest.run("serve", "--model", "x", "--max-concurrency", "0");
+        assertThat(slots.code()).isEqualTo(2);
+        assertThat(slots.err()).contains("--max-concurrency must be >= 1");
+        JgptCliTest.Result missing = JgptCliTest.run("serve", "--model", "/no/such/model", "--port", "0");
+        assertThat(missing.code()).isEqualTo(1);
+        assertThat(missing.err().strip()).startsWith("error: --model '/no/such/model' is not a model folder");
+        JgptCliTest.Result neither = JgptCliTest.run("bench-serve");
+        assertThat(neither.code()).isEqualTo(2);
+        assertThat(neither.err()).contains("Give either --model or --url");
+    }
+
+    @Test
+    void benchServeReportsLatencyTokensOutcomesAndRss() {
+        JgptCliTest.Result r = JgptCliTest.run("bench-serve", "--model", SharedData.fixture("tiny-gpt2").toString(),
+                "--requests", "20", "--clients", "4", "--warmup", "4", "--max-tokens", "4", "--settle", "0",
+                "--rss-tolerance", "1.0");
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("load: 20 of 20 requests").contains("p50").contains("p99")
+                .contains("tokens/s").contains("RATE_LIMITED_429=").contains("RSS (pid self)")
+                .contains("result: PASS");
+    }
+}
