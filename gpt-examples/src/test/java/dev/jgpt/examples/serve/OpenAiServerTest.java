@@ -211,6 +211,42 @@ class OpenAiServerTest {
     }
 
     @Test
+    void concurrentGenerationsEachGetTheirOwnExactAnswer() throws Exception {
+        String[] prompts = {"Every effort moves you", "The quick brown fox", "Once upon a time", "I HAD always thought",
+            "Name a colour.", "Hello, do you like tea?", "In the sunlit terraces", "of someplace"};
+        try (TinyServer four = TinyServer.start(4, 8)) {
+            List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+            for (int i = 0; i < prompts.length; i++) {
+                JsonObject o = new JsonObject();
+                o.addProperty("prompt", prompts[i]);
+                o.addProperty("max_tokens", 12);
+                o.addProperty("temperature", 0);
+                o.addProperty("stream", i % 2 == 0);
+                calls.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create(four.url("/v1/completions")))
+                        .POST(HttpRequest.BodyPublishers.ofString(o.toString())).build(),
+                        HttpResponse.BodyHandlers.ofString()));
+            }
+            for (int i = 0; i < prompts.length; i++) {
+                HttpResponse<String> r = calls.get(i).get(60, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+                StringBuilder text = new StringBuilder();
+                if (i % 2 == 0) {
+                    for (String block : r.body().split("\n\n")) {
+                        if (block.startsWith("data: {")) {
+                            text.append(JsonParser.parseString(block.substring(6)).getAsJsonObject()
+                                    .getAsJsonArray("choices").get(0).getAsJsonObject().get("text").getAsString());
+                        }
+                    }
+                } else {
+                    text.append(json(r).getAsJsonArray("choices").get(0).getAsJsonObject().get("text").getAsString());
+                }
+                // four at a time on shared weights, each equal to its own answer computed alone
+                assertThat(text.toString()).as(prompts[i]).isEqualTo(four.greedy(prompts[i], 12));
+            }
+        }
+    }
+
+    @Test
     void aClientLeavingMidStreamFreesItsSlot() throws Exception {
         HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + server.port() + "/v1/completions")
                 .toURL().openConnection();
