@@ -94,6 +94,12 @@ public final class OpenAiServer implements AutoCloseable {
         return slots;
     }
 
+    /** Takes a queue place as a waiting request does, until closed (tests use it to fill the queue). */
+    AutoCloseable occupyQueuePlace() throws InterruptedException {
+        admission.acquire();
+        return admission::release;
+    }
+
     /** Takes a slot as a generating request does, until closed (tests use it to fill the server). */
     AutoCloseable occupySlot() throws InterruptedException {
         admission.acquire();

@@ -47,7 +47,7 @@ class ChatPageBrowserTest {
                     + chromium + " / " + chromedriver + ". Install them (Debian: apt-get install chromium"
                     + " chromium-driver) or point -Djgpt.chromium and -Djgpt.chromedriver at them.");
         }
-        tiny = TinyServer.start(1);
+        tiny = TinyServer.start(1, 1);
         profile = Files.createTempDirectory("jgpt-chromium");
         ChromeOptions options = new ChromeOptions();
         options.setBinary(chromium);
@@ -163,7 +163,7 @@ class ChatPageBrowserTest {
 
         // a 429 while every slot is busy, with the server's Retry-After
         set("max-tokens", "8");
-        try (AutoCloseable busy = tiny.server.occupySlot()) {
+        try (AutoCloseable busy = tiny.server.occupySlot(); AutoCloseable queued = tiny.server.occupyQueuePlace()) {
             driver.findElement(By.id("send")).click();
             waitUpTo(20).until(d -> error.getText().startsWith("HTTP 429"));
         }
@@ -175,7 +175,32 @@ class ChatPageBrowserTest {
         WebElement a3 = awaitAnswer(3);
         assertThat(driver.findElement(By.id("error")).isDisplayed()).isFalse();
         PromptFormat.Message q3 = new PromptFormat.Message("user", "Too long");
-        assertThat(text(a3)).isEqualTo(tiny.chatGreedy(List.of(q1, new PromptFormat.Message("assistant", reply1), q2,
-                new PromptFormat.Message("assistant", reply2), q3), 8));
+        List<PromptFormat.Message> conversation = new java.util.ArrayList<>(List.of(q1,
+                new PromptFormat.Message("assistant", reply1), q2, new PromptFormat.Message("assistant", reply2), q3));
+        String reply3 = tiny.chatGreedy(conversation, 8);
+        assertThat(text(a3)).isEqualTo(reply3);
+        conversation.add(new PromptFormat.Message("assistant", reply3));
+
+        // Stop: while the request waits for the busy slot, the button drops it; the turn stays
+        // (empty), the server lets the request go when it reaches the slot, and chat goes on
+        try (AutoCloseable busy = tiny.server.occupySlot()) {
+            say("Wait");
+            waitUpTo(20).until(d -> tiny.server.slots().getQueueLength() == 1);
+            assertThat(driver.findElement(By.id("stop")).isDisplayed()).isTrue();
+            driver.findElement(By.id("stop")).click();
+            waitUpTo(20).until(d -> "stopped".equals(answers().get(3).getAttribute("data-state")));
+        }
+        waitUpTo(30).until(d -> tiny.server.slots().availablePermits() == 1 && tiny.server.slots().getQueueLength() == 0);
+        assertThat(text(answers().get(3))).isEmpty();
+        assertThat(driver.findElement(By.id("stop")).isDisplayed()).isFalse();
+        conversation.add(new PromptFormat.Message("user", "Wait"));
+        conversation.add(new PromptFormat.Message("assistant", ""));
+        PromptFormat.Message q5 = new PromptFormat.Message("user", "Go on.");
+        say(q5.content());
+        waitUpTo(60).until(d -> "done".equals(answers().get(answers().size() - 1).getAttribute("data-state")));
+        WebElement a5 = answers().get(4);
+        conversation.add(q5);
+        assertThat(text(a5)).isEqualTo(tiny.chatGreedy(conversation, 8));
+        assertThat(a5.findElement(By.className("meta")).getText()).startsWith(promptTokens(conversation) + " prompt + ");
     }
 }
