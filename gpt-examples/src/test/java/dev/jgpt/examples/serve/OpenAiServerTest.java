@@ -56,6 +56,26 @@ class OpenAiServerTest {
         return JsonParser.parseString(r.body()).getAsJsonObject();
     }
 
+    /** The chunks of a streamed {@code /v1/completions} body. */
+    private static List<JsonObject> chunks(String body) {
+        List<JsonObject> chunks = new ArrayList<>();
+        for (String block : body.split("\n\n")) {
+            if (block.startsWith("data: {")) {
+                chunks.add(JsonParser.parseString(block.substring(6)).getAsJsonObject());
+            }
+        }
+        return chunks;
+    }
+
+    /** The text of a streamed {@code /v1/completions} body, chunk by chunk. */
+    private static String streamedText(String body) {
+        StringBuilder text = new StringBuilder();
+        for (JsonObject c : chunks(body)) {
+            text.append(c.getAsJsonArray("choices").get(0).getAsJsonObject().get("text").getAsString());
+        }
+        return text.toString();
+    }
+
     private static String greedy(int maxTokens, boolean stream, String extra) {
         JsonObject o = new JsonObject();
         o.addProperty("model", "tiny-gpt2");
@@ -131,14 +151,7 @@ class OpenAiServerTest {
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
             String text;
             if (stream) {
-                StringBuilder sb = new StringBuilder();
-                for (String block : r.body().split("\n\n")) {
-                    if (block.startsWith("data: {")) {
-                        sb.append(JsonParser.parseString(block.substring(6)).getAsJsonObject().getAsJsonArray("choices")
-                                .get(0).getAsJsonObject().get("text").getAsString());
-                    }
-                }
-                text = sb.toString();
+                text = streamedText(r.body());
             } else {
                 text = json(r).getAsJsonArray("choices").get(0).getAsJsonObject().get("text").getAsString();
             }
@@ -231,12 +244,7 @@ class OpenAiServerTest {
                 assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
                 StringBuilder text = new StringBuilder();
                 if (i % 2 == 0) {
-                    for (String block : r.body().split("\n\n")) {
-                        if (block.startsWith("data: {")) {
-                            text.append(JsonParser.parseString(block.substring(6)).getAsJsonObject()
-                                    .getAsJsonArray("choices").get(0).getAsJsonObject().get("text").getAsString());
-                        }
-                    }
+                    text.append(streamedText(r.body()));
                 } else {
                     text.append(json(r).getAsJsonArray("choices").get(0).getAsJsonObject().get("text").getAsString());
                 }
@@ -287,12 +295,7 @@ class OpenAiServerTest {
         assertThat(o.getAsJsonObject("usage").get("completion_tokens").getAsInt()).isPositive();
 
         HttpResponse<String> s = send("POST", "/v1/chat/completions", chatRequest(true));
-        List<JsonObject> chunks = new ArrayList<>();
-        for (String block : s.body().split("\n\n")) {
-            if (block.startsWith("data: {")) {
-                chunks.add(JsonParser.parseString(block.substring(6)).getAsJsonObject());
-            }
-        }
+        List<JsonObject> chunks = chunks(s.body());
         assertThat(s.body().strip()).endsWith("data: [DONE]");
         assertThat(chunks.get(0).get("object").getAsString()).isEqualTo("chat.completion.chunk");
         assertThat(chunks.get(0).getAsJsonArray("choices").get(0).getAsJsonObject().getAsJsonObject("delta")
