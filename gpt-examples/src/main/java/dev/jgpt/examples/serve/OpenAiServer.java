@@ -41,6 +41,9 @@ public final class OpenAiServer implements AutoCloseable {
     private final CompletionService service;
     private final PromptFormat format;
     private final String modelName;
+    /** The largest request body read (1 MiB). */
+    public static final int MAX_BODY_BYTES = 1 << 20;
+
     /** How long a queued request waits for a slot before a 503. */
     public static final int QUEUE_WAIT_SECONDS = 30;
 
@@ -214,9 +217,16 @@ public final class OpenAiServer implements AutoCloseable {
     /** {@code /v1/completions} or, with {@code chat}, {@code /v1/chat/completions}. */
     private void generate(HttpExchange ex, boolean chat) throws IOException {
         JsonObject body;
+        // no prompt that fits a GPT-2 context comes near this; a larger body is refused unread
+        byte[] raw = ex.getRequestBody().readNBytes(MAX_BODY_BYTES + 1);
+        if (raw.length > MAX_BODY_BYTES) {
+            drain(ex.getRequestBody());
+            error(ex, 413, "The request body is larger than " + MAX_BODY_BYTES + " bytes", "invalid_request_error",
+                    null);
+            return;
+        }
         try {
-            JsonElement parsed = JsonParser.parseString(new String(ex.getRequestBody().readAllBytes(),
-                    StandardCharsets.UTF_8));
+            JsonElement parsed = JsonParser.parseString(new String(raw, StandardCharsets.UTF_8));
             if (!parsed.isJsonObject()) {
                 error(ex, 400, "The request body must be a JSON object", "invalid_request_error", null);
                 return;
@@ -264,6 +274,19 @@ public final class OpenAiServer implements AutoCloseable {
             }
         } finally {
             admission.release();
+        }
+    }
+
+    /**
+     * Reads and drops the rest of a refused body, so the client is not reset while still sending
+     * and sees the error; past 64 MiB the connection is simply closed.
+     */
+    private static void drain(java.io.InputStream in) throws IOException {
+        byte[] buf = new byte[64 * 1024];
+        long total = 0;
+        int n;
+        while (total < (64L << 20) && (n = in.read(buf)) > 0) {
+            total += n;
         }
     }
 

@@ -178,6 +178,9 @@ class OpenAiServerTest {
             assertThat(r.statusCode()).as(c[0]).isEqualTo(400);
             assertThat(json(r).getAsJsonObject("error").get("param").getAsString()).as(c[0]).isEqualTo(c[1]);
         }
+        HttpResponse<String> huge = send("POST", "/v1/completions", "{\"prompt\": \"" + "a".repeat(2 << 20) + "\"}");
+        assertThat(huge.statusCode()).isEqualTo(413);
+        assertThat(json(huge).getAsJsonObject("error").get("message").getAsString()).contains("larger than");
         assertThat(send("GET", "/v1/completions", null).statusCode()).isEqualTo(405);
         assertThat(send("GET", "/v2/nothing", null).statusCode()).isEqualTo(404);
         // and it keeps serving
