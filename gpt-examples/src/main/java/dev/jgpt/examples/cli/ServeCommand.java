@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
 /** {@code jgpt serve}: an OpenAI-compatible HTTP server for a model folder. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Serve a model over OpenAI's API (GET /health, GET /v1/models, POST /v1/completions and"
-                + " /v1/chat/completions, stream: true as server-sent events). Stops on Ctrl-C.")
+                + " /v1/chat/completions, stream: true as server-sent events) with a chat page at GET /."
+                + " Stops on Ctrl-C.")
 final class ServeCommand implements Callable<Integer> {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
