@@ -68,8 +68,15 @@ class PretrainerTest {
         cfg = new PretrainConfig(cfg.epochs(), cfg.batchSize(), cfg.contextLength(), cfg.stride(),
                 cfg.learningRate(), cfg.weightDecay(), 0, 0f, cfg.gradClip(), 1, cfg.evalEvery(),
                 cfg.evalBatches(), 0, cfg.samplePrompt(), 5, 1000, cfg.seed());
+        List<Integer> liveArrays = new ArrayList<>();
         try (LanguageModel lm = fresh(0.1f)) {
             result = new Pretrainer(cfg, tokenizer, out, new Pretrainer.Listener() {
+                @Override
+                public void onStep(long step, long totalSteps, int epoch, float loss) {
+                    // every NDArray alive in the engine's manager tree, at the same point of each step
+                    liveArrays.add(lm.manager().getParentManager().getManagedArrays().size());
+                }
+
                 @Override
                 public void onSample(int epoch, long step, String text) {
                     samples.add(text);
@@ -77,6 +84,9 @@ class PretrainerTest {
                 }
             }).train(lm, trainIds, valIds, null);
         }
+        // steps, evaluations, samples and checkpoints leave nothing behind
+        assertThat(liveArrays).hasSizeGreaterThan(20);
+        assertThat(liveArrays.subList(1, liveArrays.size())).containsOnly(liveArrays.get(1));
         long stepsPerEpoch = result.steps() / 4;
         assertThat(sampleSteps).containsExactly(stepsPerEpoch, 2 * stepsPerEpoch, 3 * stepsPerEpoch, 4 * stepsPerEpoch);
         List<Evaluation> evals = result.evaluations();
