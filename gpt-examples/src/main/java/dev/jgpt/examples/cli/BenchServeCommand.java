@@ -154,8 +154,10 @@ final class BenchServeCommand implements Callable<Integer> {
         }
     }
 
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
     private static JsonObject getJson(URI uri) throws IOException, InterruptedException {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri)
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri)
                 .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
             throw new IOException("GET " + uri + " answered " + r.statusCode() + ": " + r.body());

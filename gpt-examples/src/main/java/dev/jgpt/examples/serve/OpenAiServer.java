@@ -38,15 +38,15 @@ public final class OpenAiServer implements AutoCloseable {
     private static final Gson GSON = new com.google.gson.GsonBuilder().serializeNulls().disableHtmlEscaping().create();
     private static final byte[] CHAT_PAGE = chatPage();
 
-    private final CompletionService service;
-    private final PromptFormat format;
-    private final String modelName;
     /** The largest request body read (1 MiB). */
     public static final int MAX_BODY_BYTES = 1 << 20;
 
     /** How long a queued request waits for a slot before a 503. */
     public static final int QUEUE_WAIT_SECONDS = 30;
 
+    private final CompletionService service;
+    private final PromptFormat format;
+    private final String modelName;
     private final Semaphore slots;
     private final Semaphore admission;
     private final int maxConcurrency;
@@ -196,7 +196,7 @@ public final class OpenAiServer implements AutoCloseable {
         o.addProperty("slots", maxConcurrency);
         o.addProperty("busy_slots", maxConcurrency - slots.availablePermits());
         o.addProperty("available_slots", slots.availablePermits());
-        o.addProperty("queued", Math.max(0, slots.getQueueLength()));
+        o.addProperty("queued", slots.getQueueLength());
         return o;
     }
 
