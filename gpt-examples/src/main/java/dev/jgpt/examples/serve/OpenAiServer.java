@@ -80,7 +80,11 @@ public final class OpenAiServer implements AutoCloseable {
         this.maxConcurrency = maxConcurrency;
         this.slots = new Semaphore(maxConcurrency);
         this.admission = new Semaphore(maxConcurrency + maxQueue);
-        this.http = HttpServer.create(new InetSocketAddress(host, port), 64);
+        try {
+            this.http = HttpServer.create(new InetSocketAddress(host, port), 64);
+        } catch (java.net.BindException e) {
+            throw new java.net.BindException("Cannot listen on " + host + ":" + port + ": " + e.getMessage());
+        }
         // generating and queued requests each hold a thread; a few more answer cheap requests and 429s
         this.executor = Executors.newFixedThreadPool(maxConcurrency + maxQueue + 4, r -> {
             Thread t = new Thread(r, "jgpt-http");

@@ -9,13 +9,20 @@ import org.junit.jupiter.api.Test;
 class ServeCommandsTest {
 
     @Test
-    void badServeArgumentsAreOneClearError() {
+    void badServeArgumentsAreOneClearError() throws Exception {
         JgptCliTest.Result slots = JgptCliTest.run("serve", "--model", "x", "--max-concurrency", "0");
         assertThat(slots.code()).isEqualTo(2);
         assertThat(slots.err()).contains("--max-concurrency must be >= 1");
         JgptCliTest.Result missing = JgptCliTest.run("serve", "--model", "/no/such/model", "--port", "0");
         assertThat(missing.code()).isEqualTo(1);
         assertThat(missing.err().strip()).startsWith("error: --model '/no/such/model' is not a model folder");
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getLoopbackAddress())) {
+            JgptCliTest.Result busy = JgptCliTest.run("serve", "--model", SharedData.fixture("tiny-gpt2").toString(),
+                    "--port", String.valueOf(taken.getLocalPort()));
+            assertThat(busy.code()).isEqualTo(1);
+            assertThat(busy.err().strip()).startsWith("error: Cannot listen on 127.0.0.1:" + taken.getLocalPort());
+        }
         JgptCliTest.Result neither = JgptCliTest.run("bench-serve");
         assertThat(neither.code()).isEqualTo(2);
         assertThat(neither.err()).contains("Give either --model or --url");
