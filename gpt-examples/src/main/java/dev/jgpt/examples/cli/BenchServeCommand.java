@@ -1,14 +1,10 @@
 package dev.jgpt.examples.cli;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.jgpt.examples.serve.ServeLoad;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.Locale;
@@ -93,20 +89,20 @@ final class BenchServeCommand implements Callable<Integer> {
     }
 
     private int bench(PrintWriter out, URI base, String pid) throws IOException, InterruptedException {
-        JsonObject models = getJson(base.resolve("/v1/models"));
+        JsonObject models = ServeLoad.getJson(base.resolve("/v1/models"));
         String name = models.getAsJsonArray("data").get(0).getAsJsonObject().get("id").getAsString();
         Duration limit = Duration.ofSeconds(timeLimit);
         if (warmup > 0) {
             new ServeLoad(new ServeLoad.Settings(base, name, warmup, clients, maxTokens, limit, retries)).run();
         }
-        awaitIdle(base);
+        ServeLoad.awaitIdle(base);
         long before = rss(pid);
         ServeLoad.Report r = new ServeLoad(new ServeLoad.Settings(base, name, requests, clients, maxTokens, limit,
                 retries)).run();
-        awaitIdle(base);
+        ServeLoad.awaitIdle(base);
         Thread.sleep(settle * 1000L);
         long after = rss(pid);
-        JsonObject health = getJson(base.resolve("/health"));
+        JsonObject health = ServeLoad.getJson(base.resolve("/health"));
 
         out.printf(Locale.ROOT, "load: %d of %d requests (%s) from %d clients in %.1f s, max_tokens %d%n", r.sent(),
                 requests, r.kinds(), clients, r.wallNanos() / 1e9, maxTokens);
@@ -140,28 +136,5 @@ final class BenchServeCommand implements Callable<Integer> {
 
     private static long rss(String pid) {
         return pid == null ? -1 : BenchGenerateCommand.rssKb(pid, "VmRSS:");
-    }
-
-    /** Waits until nothing is generating or queued (dropped streams finish their current token). */
-    private void awaitIdle(URI base) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            JsonObject h = getJson(base.resolve("/health"));
-            if (h.get("queued").getAsInt() == 0 && h.get("busy_slots").getAsInt() == 0) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-    }
-
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
-
-    private static JsonObject getJson(URI uri) throws IOException, InterruptedException {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri)
-                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-            throw new IOException("GET " + uri + " answered " + r.statusCode() + ": " + r.body());
-        }
-        return JsonParser.parseString(r.body()).getAsJsonObject();
     }
 }

@@ -96,15 +96,6 @@ public final class CompletionService {
         return ids;
     }
 
-    /**
-     * Completes {@code r}, streaming to {@code sink} if given.
-     *
-     * @throws InvalidRequest if the prompt is empty or prompt + max_tokens exceed the context
-     */
-    public Result complete(Request r, Sink sink) {
-        return complete(r, check(r), sink);
-    }
-
     /** Completes {@code r}, whose prompt ids {@link #check} returned, streaming to {@code sink} if given. */
     public Result complete(Request r, long[] ids, Sink sink) {
         SamplingConfig cfg = SamplingConfig.greedy(r.maxTokens())

@@ -404,6 +404,33 @@ public final class ServeLoad {
         }
     }
 
+    private static final HttpClient PROBE = HttpClient.newHttpClient();
+
+    /** {@code GET uri} as a JSON object. */
+    public static JsonObject getJson(URI uri) throws IOException, InterruptedException {
+        HttpResponse<String> r = PROBE.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IOException("GET " + uri + " answered " + r.statusCode() + ": " + r.body());
+        }
+        return JsonParser.parseString(r.body()).getAsJsonObject();
+    }
+
+    /**
+     * Waits (at most a minute) until the server at {@code base} has nothing generating or queued
+     * (dropped streams finish their current token first); returns its last {@code /health}.
+     */
+    public static JsonObject awaitIdle(URI base) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        JsonObject h = getJson(base.resolve("/health"));
+        while ((h.get("queued").getAsInt() > 0 || h.get("busy_slots").getAsInt() > 0)
+                && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            h = getJson(base.resolve("/health"));
+        }
+        return h;
+    }
+
     private static <E extends Enum<E>> Map<E, AtomicInteger> counters(Class<E> type) {
         Map<E, AtomicInteger> m = new EnumMap<>(type);
         for (E e : type.getEnumConstants()) {

@@ -30,7 +30,7 @@ class ServeLoadTest {
                     16, Duration.ofSeconds(240), 20);
             new ServeLoad(new ServeLoad.Settings(settings.base(), settings.model(), 20, 16, 16,
                     settings.timeLimit(), 20)).run(); // warm-up
-            awaitIdle(tiny);
+            ServeLoad.awaitIdle(URI.create(tiny.url("")));
             int arrays = tiny.lm.manager().getManagedArrays().size();
 
             ServeLoad.Report r = new ServeLoad(settings).run();
@@ -51,7 +51,7 @@ class ServeLoadTest {
             assertThat(ServeLoad.Report.quantileMillis(r.latencyNanos(), 0.99))
                     .isGreaterThanOrEqualTo(ServeLoad.Report.quantileMillis(r.latencyNanos(), 0.5));
 
-            JsonObject health = awaitIdle(tiny);
+            JsonObject health = ServeLoad.awaitIdle(URI.create(tiny.url("")));
             assertThat(health.get("available_slots").getAsInt()).isEqualTo(2);
             assertThat(tiny.lm.manager().getManagedArrays()).hasSize(arrays);
             // and it still answers exactly
@@ -84,18 +84,5 @@ class ServeLoadTest {
         } finally {
             broken.stop(0);
         }
-    }
-
-    private static JsonObject awaitIdle(TinyServer tiny) throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
-        long deadline = System.currentTimeMillis() + 30_000;
-        JsonObject h;
-        do {
-            Thread.sleep(50);
-            h = JsonParser.parseString(http.send(HttpRequest.newBuilder(URI.create(tiny.url("/health"))).build(),
-                    HttpResponse.BodyHandlers.ofString()).body()).getAsJsonObject();
-        } while ((h.get("busy_slots").getAsInt() > 0 || h.get("queued").getAsInt() > 0)
-                && System.currentTimeMillis() < deadline);
-        return h;
     }
 }
