@@ -27,9 +27,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Finds a {@link DataSource}'s file, in this order: an explicit path; the data directory ({@code
  * -Djgpt.data.dir} or {@code GPT_DATA_DIR}); the user cache ({@code ~/.cache/jgpt}, or {@code
- * JGPT_CACHE_DIR}); a download into the cache, with progress, a SHA-256 check, and an atomic
- * rename so that a bad or partial download leaves nothing behind. Downloads are off when {@code
- * ai.djl.offline} or {@code jgpt.offline} is true.
+ * -Djgpt.cache.dir} / {@code JGPT_CACHE_DIR}); the copy bundled in this jar (class-path resource
+ * {@value #BUNDLE}{@code <relativePath>}), installed into the cache; a download into the cache.
+ * A bundled copy and a download are both checked against the source's SHA-256 and moved into
+ * place atomically, so that a bad or partial file leaves nothing behind. Downloads are off when
+ * {@code ai.djl.offline} or {@code jgpt.offline} is true.
  */
 public final class DataResolver {
 
@@ -39,32 +41,66 @@ public final class DataResolver {
     /** Environment variable naming the data directory. */
     public static final String DATA_DIR_ENV = "GPT_DATA_DIR";
 
+    /** System property naming the cache (before {@code JGPT_CACHE_DIR}, then {@code ~/.cache/jgpt}). */
+    public static final String CACHE_DIR_PROPERTY = "jgpt.cache.dir";
+
+    /** Class-path folder of the bundled copies, each at its source's {@code relativePath}. */
+    public static final String BUNDLE = "dev/jgpt/datasets/bundled/";
+
     private static final Logger logger = LoggerFactory.getLogger(DataResolver.class);
 
     private final Path dataDir;
     private final Path cacheDir;
     private final boolean allowDownload;
+    private final String bundle;
 
     /**
-     * @param dataDir a folder laid out like {@code ../shared/datasets}, or {@code null}
-     * @param cacheDir where downloads go
+     * @param dataDir a folder holding files at the sources' relative paths (e.g. {@code
+     *     DIR/the-verdict.txt}), or {@code null}
+     * @param cacheDir where bundled copies are installed and downloads go
      * @param allowDownload whether a missing file may be downloaded
      */
     public DataResolver(Path dataDir, Path cacheDir, boolean allowDownload) {
+        this(dataDir, cacheDir, allowDownload, BUNDLE);
+    }
+
+    /** As above, with the bundled copies looked up under another class-path folder (tests). */
+    DataResolver(Path dataDir, Path cacheDir, boolean allowDownload, String bundle) {
         this.dataDir = dataDir;
         this.cacheDir = cacheDir;
         this.allowDownload = allowDownload;
+        this.bundle = bundle;
     }
 
     /** The resolver the system properties and environment describe. */
     public static DataResolver fromEnvironment() {
         String dir = System.getProperty(DATA_DIR_PROPERTY, System.getenv(DATA_DIR_ENV));
-        String cache = System.getenv("JGPT_CACHE_DIR");
+        String cache = System.getProperty(CACHE_DIR_PROPERTY, System.getenv("JGPT_CACHE_DIR"));
         Path cacheDir = cache != null
                 ? Paths.get(cache)
                 : Paths.get(System.getProperty("user.home"), ".cache", "jgpt");
         boolean offline = Boolean.getBoolean("ai.djl.offline") || Boolean.getBoolean("jgpt.offline");
         return new DataResolver(dir == null || dir.isBlank() ? null : Paths.get(dir), cacheDir, !offline);
+    }
+
+    /**
+     * What a {@code --data} argument names: a catalogue name or alias ({@link
+     * DataSource#byName}) resolves as {@link #resolve(DataSource)}; anything else is a path that
+     * must exist (a file or a folder).
+     *
+     * @throws DatasetException if it is neither, listing the known names
+     */
+    public Path resolve(String nameOrPath) {
+        DataSource known = DataSource.find(nameOrPath);
+        if (known != null) {
+            return resolve(known);
+        }
+        Path p = Paths.get(nameOrPath);
+        if (!Files.exists(p)) {
+            throw new DatasetException(nameOrPath + " is neither a file, a folder nor a known data set ("
+                    + DataSource.knownNames() + ")");
+        }
+        return p;
     }
 
     /** {@link #resolve(DataSource, Path)} with no explicit path. */
@@ -105,6 +141,16 @@ public final class DataResolver {
         } else {
             looked.add(cached + " (cache)");
         }
+        String bundled = bundle + source.relativePath();
+        if (DataResolver.class.getClassLoader().getResource(bundled) != null) {
+            try {
+                return installBundled(source, bundled, cached);
+            } catch (DatasetException e) {
+                looked.add("bundled copy (" + e.getMessage() + ")");
+            }
+        } else {
+            looked.add("no bundled copy");
+        }
         String why;
         if (allowDownload) {
             try {
@@ -137,18 +183,7 @@ public final class DataResolver {
                 extract(tmp, source.zipEntry(), extracted, source.url());
                 file = extracted;
             }
-            String actual = sha256(file);
-            if (!actual.equals(source.sha256())) {
-                throw new DatasetException("Download of " + source.url() + " has SHA-256 " + actual
-                        + ", expected " + source.sha256() + "; nothing was kept");
-            }
-            try {
-                Files.move(file, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(file, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-            logger.info("Saved {} to {}", source.name(), target);
-            return target;
+            return verifyAndMove(file, source, target, "Download of " + source.url());
         } catch (IOException e) {
             throw new DatasetException("Download of " + source.url() + " failed: " + e, e);
         } catch (InterruptedException e) {
@@ -158,6 +193,42 @@ public final class DataResolver {
             deleteQuietly(tmp);
             deleteQuietly(extracted);
         }
+    }
+
+    /** Copies the class-path resource {@code resource}, verified, to {@code target}. */
+    private static Path installBundled(DataSource source, String resource, Path target) {
+        Path tmp = null;
+        try {
+            Files.createDirectories(target.getParent());
+            tmp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".bundled");
+            try (InputStream in = DataResolver.class.getClassLoader().getResourceAsStream(resource)) {
+                if (in == null) {
+                    throw new IOException("cannot open " + resource);
+                }
+                Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+            }
+            return verifyAndMove(tmp, source, target, "The bundled copy " + resource);
+        } catch (IOException e) {
+            throw new DatasetException("cannot install " + resource + " into " + target + ": " + e, e);
+        } finally {
+            deleteQuietly(tmp);
+        }
+    }
+
+    /** Checks {@code file}'s SHA-256 and moves it to {@code target}, atomically where possible. */
+    private static Path verifyAndMove(Path file, DataSource source, Path target, String what) throws IOException {
+        String actual = sha256(file);
+        if (!actual.equals(source.sha256())) {
+            throw new DatasetException(what + " has SHA-256 " + actual + ", expected " + source.sha256()
+                    + "; nothing was kept");
+        }
+        try {
+            Files.move(file, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(file, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        logger.info("Saved {} to {}", source.name(), target);
+        return target;
     }
 
     private static void fetch(String url, Path into) throws IOException, InterruptedException {

@@ -2,6 +2,8 @@ package dev.jgpt.datasets;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * A named data set with where it comes from and how to check it.
@@ -61,19 +63,42 @@ public record DataSource(
     public static final List<DataSource> CATALOGUE =
             List.of(THE_VERDICT, SMS_SPAM_COLLECTION, INSTRUCTION_DATA);
 
+    /** Short names a user may type for catalogue entries. */
+    private static final Map<String, DataSource> ALIASES =
+            Map.of("verdict", THE_VERDICT, "spam", SMS_SPAM_COLLECTION, "instructions", INSTRUCTION_DATA);
+
     /**
-     * The catalogue entry called {@code name}.
+     * The catalogue entry called {@code name} (or one of its short names: {@code verdict},
+     * {@code spam}, {@code instructions}).
      *
      * @throws IllegalArgumentException listing the known names
      */
     public static DataSource byName(String name) {
+        DataSource found = find(name);
+        if (found == null) {
+            throw new IllegalArgumentException("Unknown data set '" + name + "'; known: " + knownNames());
+        }
+        return found;
+    }
+
+    /** The catalogue entry called {@code name} or one of its short names, else {@code null}. */
+    static DataSource find(String name) {
+        String key = name.toLowerCase(Locale.ROOT);
         for (DataSource s : CATALOGUE) {
-            if (s.name().equals(name.toLowerCase(Locale.ROOT))) {
+            if (s.name().equals(key)) {
                 return s;
             }
         }
-        throw new IllegalArgumentException(
-                "Unknown data set '" + name + "'; known: "
-                        + String.join(", ", CATALOGUE.stream().map(DataSource::name).toList()));
+        return ALIASES.get(key);
+    }
+
+    /** The catalogue's names with their short names, for messages. */
+    static String knownNames() {
+        return CATALOGUE.stream()
+                .map(s -> s.name() + ALIASES.entrySet().stream()
+                        .filter(e -> e.getValue() == s)
+                        .map(e -> " (or " + e.getKey() + ")")
+                        .findFirst().orElse(""))
+                .collect(Collectors.joining(", "));
     }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.jgpt.model.testing.SharedData;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -102,14 +101,60 @@ class DataResolverTest {
     }
 
     @Test
-    void sharedFolderIsFoundAsTheDataDirectory() {
-        Path data = SharedData.root().resolve("datasets");
-        DataResolver resolver = new DataResolver(data, tmp.resolve("cache"), false);
+    void theBundledCopiesNeedNothingElseAndAreInstalledIntoTheCache() {
+        Path cache = tmp.resolve("cache");
+        DataResolver resolver = new DataResolver(null, cache, false);
         for (DataSource s : DataSource.CATALOGUE) {
             Path p = resolver.resolve(s);
-            assertThat(p).isRegularFile();
+            assertThat(p).as(s.name()).isEqualTo(cache.resolve(s.relativePath())).isRegularFile();
             assertThat(DataResolver.sha256(p)).as(s.name()).isEqualTo(s.sha256());
         }
+        // and the same files are what the names and short names of a --data argument give
+        assertThat(resolver.resolve("the-verdict")).isEqualTo(cache.resolve("the-verdict.txt"));
+        assertThat(resolver.resolve("spam")).isEqualTo(cache.resolve(DataSource.SMS_SPAM_COLLECTION.relativePath()));
+        assertThat(resolver.resolve("instructions")).isEqualTo(cache.resolve("instruction-data.json"));
+    }
+
+    @Test
+    void theDataDirectoryAndTheCacheComeBeforeTheBundle() throws IOException {
+        Path data = Files.createDirectories(tmp.resolve("data"));
+        Path mine = Files.write(data.resolve("the-verdict.txt"), BODY);
+        assertThat(new DataResolver(data, tmp.resolve("cache"), false).resolve(DataSource.THE_VERDICT)).isEqualTo(mine);
+        assertThat(filesUnder(tmp.resolve("cache"))).isZero();
+
+        Path cache = tmp.resolve("cache2");
+        Path first = new DataResolver(null, cache, false).resolve(DataSource.THE_VERDICT);
+        long installed = Files.getLastModifiedTime(first).toMillis();
+        Files.setLastModifiedTime(first, java.nio.file.attribute.FileTime.fromMillis(installed - 60_000));
+        assertThat(new DataResolver(null, cache, false).resolve(DataSource.THE_VERDICT)).isEqualTo(first);
+        assertThat(Files.getLastModifiedTime(first).toMillis()).as("served from the cache, not re-installed")
+                .isEqualTo(installed - 60_000);
+    }
+
+    @Test
+    void aBundledCopyWithTheWrongChecksumIsRefusedThenDownloaded() throws IOException {
+        Path cache = tmp.resolve("cache");
+        String corrupt = "dev/jgpt/datasets/corrupt-bundle/";
+        DataSource src = source("/good.txt", null);
+        assertThatThrownBy(() -> new DataResolver(null, cache, false, corrupt).resolve(src))
+                .isInstanceOf(DatasetException.class)
+                .hasMessageContaining("bundled copy")
+                .hasMessageContaining("SHA-256")
+                .hasMessageContaining("downloads are off");
+        assertThat(filesUnder(cache)).isZero();
+        assertThat(new DataResolver(null, cache, true, corrupt).resolve(src)).hasBinaryContent(BODY);
+        assertThat(filesUnder(cache)).isEqualTo(1);
+    }
+
+    @Test
+    void aDataArgumentIsANameOrAnExistingPath() throws IOException {
+        DataResolver resolver = new DataResolver(null, tmp.resolve("cache"), false);
+        Path folder = Files.createDirectories(tmp.resolve("texts"));
+        assertThat(resolver.resolve(folder.toString())).isEqualTo(folder);
+        assertThatThrownBy(() -> resolver.resolve(tmp.resolve("none.txt").toString()))
+                .isInstanceOf(DatasetException.class)
+                .hasMessageContaining("none.txt is neither a file, a folder nor a known data set")
+                .hasMessageContaining("sms-spam-collection (or spam)");
     }
 
     @Test
@@ -163,12 +208,15 @@ class DataResolverTest {
 
     @Test
     void offlineWithNothingFoundSaysWhereItLookedAndWhatToSet() {
-        DataResolver resolver = new DataResolver(tmp.resolve("data"), tmp.resolve("cache"), false);
+        // a class-path folder with no bundled copies: as a jar that does not carry this data set
+        DataResolver resolver = new DataResolver(tmp.resolve("data"), tmp.resolve("cache"), false,
+                "dev/jgpt/datasets/no-such-bundle/");
         assertThatThrownBy(() -> resolver.resolve(DataSource.INSTRUCTION_DATA))
                 .isInstanceOf(DatasetException.class)
                 .hasMessageContaining("instruction-data.json")
                 .hasMessageContaining(tmp.resolve("data").resolve("instruction-data.json").toString())
                 .hasMessageContaining(tmp.resolve("cache").resolve("instruction-data.json").toString())
+                .hasMessageContaining("no bundled copy")
                 .hasMessageContaining("downloads are off")
                 .hasMessageContaining("-Djgpt.data.dir=DIR")
                 .hasMessageContaining("GPT_DATA_DIR");
@@ -177,6 +225,8 @@ class DataResolverTest {
     @Test
     void catalogueKnowsItsSources() {
         assertThat(DataSource.byName("sms-spam-collection").zipEntry()).isEqualTo("SMSSpamCollection");
+        assertThat(DataSource.byName("Spam")).isSameAs(DataSource.SMS_SPAM_COLLECTION);
+        assertThat(DataSource.byName("instructions")).isSameAs(DataSource.INSTRUCTION_DATA);
         assertThatThrownBy(() -> DataSource.byName("wiki")).hasMessageContaining("the-verdict");
     }
 }
