@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # GPU check: on a machine with an NVIDIA GPU, verify the reference fixture on the GPU and print
-# training throughput. Usage (from the repository root, ../shared beside it):
+# training throughput. Usage (from the repository root):
 #   scripts/gpu-check.sh [path/to/jgpt.jar]
 # With no jar given it builds one with -Pcuda (no CPU libtorch inside); DJL then downloads the
 # CUDA libtorch 2.7.1 into ~/.djl.ai on first use, so the first run needs the network (set
@@ -9,7 +9,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export OPT_OUT_TRACKING=true
 export RUST_FLAVOR=cpu   # the tokenizer stays on the CPU build
-SHARED="${JGPT_SHARED_DIR:-../shared}"
 JAR="${1:-}"
 if [ -z "$JAR" ]; then
   mvn -B -q -DskipTests package -Pcuda
@@ -23,7 +22,7 @@ run() { java -Dai.djl.default_engine=PyTorch -jar "$JAR" "$@"; }
 echo "== engine and device"
 run info --model tiny >/dev/null
 # 1. Parity: greedy decoding of the fixture on the GPU must equal the reference continuation.
-FIXTURE="$SHARED/fixtures/tiny-gpt2"
+FIXTURE="testdata/tiny-gpt2"
 PROMPT=$(python3 -c "import json;d=json.load(open('$FIXTURE/expected.json'));print(','.join(map(str,d['greedy_prompt_ids'])))" 2>/dev/null || true)
 WANT=$(python3 -c "import json;d=json.load(open('$FIXTURE/expected.json'));print(','.join(map(str,d['greedy_continuation_ids'])))" 2>/dev/null || true)
 if [ -z "$PROMPT" ] || [ -z "$WANT" ]; then
@@ -47,7 +46,7 @@ if [ "$GPUS" -ge 2 ]; then
   for DEVS in gpu:0 gpu:0,gpu:1; do
     OUT=$(mktemp -d)
     echo "== pretrain 124M on $DEVS"
-    run pretrain --data "$SHARED/datasets/the-verdict.txt" --model-size 124M --epochs 2 --batch-size 8 \
+    run pretrain --data the-verdict --model-size 124M --epochs 2 --batch-size 8 \
         --devices "$DEVS" --sample-tokens 0 --out "$OUT/run" | grep -E "^done:|step 0000(05|10)\)"
     rm -rf "$OUT"
   done

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.dataset.Batch;
-import dev.jgpt.model.testing.SharedData;
+import dev.jgpt.model.testing.TestData;
 import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +19,7 @@ class InstructionDataTest {
 
     @Test
     void realFileSplitsLikeTheBook() {
-        List<InstructionExample> data = InstructionData.parse(SharedData.dataset("instruction-data.json"));
+        List<InstructionExample> data = InstructionData.parse(TestData.dataset("instruction-data.json"));
         assertThat(data).hasSize(1_100);
         Splits<InstructionExample> s = InstructionData.split(data);
         assertThat(s.train()).hasSize(935);
@@ -77,7 +77,7 @@ class InstructionDataTest {
 
     @Test
     void datasetBatchesThroughDjl() throws Exception {
-        List<InstructionExample> data = InstructionData.parse(SharedData.dataset("instruction-data.json"));
+        List<InstructionExample> data = InstructionData.parse(TestData.dataset("instruction-data.json"));
         try (Gpt2Tokenizer tok = Gpt2Tokenizer.builtIn(); NDManager m = NDManager.newBaseManager()) {
             InstructionDataset ds = InstructionDataset.builder().setExamples(data.subList(0, 4), tok)
                     .setCollator(new InstructionCollator(true, 1024)).setSampling(4, false).build();

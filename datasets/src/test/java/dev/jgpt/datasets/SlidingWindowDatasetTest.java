@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.dataset.Batch;
-import dev.jgpt.model.testing.SharedData;
+import dev.jgpt.model.testing.TestData;
 import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +26,7 @@ class SlidingWindowDatasetTest {
     @BeforeAll
     static void setUp() {
         tokenizer = Gpt2Tokenizer.builtIn();
-        verdict = TextFiles.read(SharedData.dataset("the-verdict.txt"));
+        verdict = TextFiles.read(TestData.dataset("the-verdict.txt"));
     }
 
     @AfterAll

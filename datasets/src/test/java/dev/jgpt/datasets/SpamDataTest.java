@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.dataset.Batch;
-import dev.jgpt.model.testing.SharedData;
+import dev.jgpt.model.testing.TestData;
 import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +18,7 @@ class SpamDataTest {
     @TempDir Path tmp;
 
     private static Path tsv() {
-        return SharedData.dataset("sms-spam-collection").resolve("SMSSpamCollection.tsv");
+        return TestData.dataset("sms-spam-collection").resolve("SMSSpamCollection.tsv");
     }
 
     @Test

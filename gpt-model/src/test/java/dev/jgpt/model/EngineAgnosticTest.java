@@ -2,7 +2,7 @@ package dev.jgpt.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jgpt.model.testing.SharedData;
+import dev.jgpt.model.testing.TestData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +23,7 @@ class EngineAgnosticTest {
 
     @Test
     void noEngineImportsInTheEngineAgnosticModules() throws IOException {
-        Path root = SharedData.projectRoot();
+        Path root = TestData.projectRoot();
         int scanned = 0;
         for (String module : List.of("gpt-model", "gpt-training")) {
             Path src = root.resolve(module).resolve("src/main/java");

@@ -13,7 +13,7 @@ import dev.jgpt.model.GptConfig;
 import dev.jgpt.model.TextClassifier;
 import dev.jgpt.model.lora.LoraConfig;
 import dev.jgpt.model.nn.InitStyle;
-import dev.jgpt.model.testing.SharedData;
+import dev.jgpt.model.testing.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -35,7 +35,7 @@ class ClassifierFineTunerTest {
 
     @BeforeAll
     static void load() {
-        spam = SpamData.load(SharedData.dataset("sms-spam-collection/SMSSpamCollection.tsv"), 123);
+        spam = SpamData.load(TestData.dataset("sms-spam-collection/SMSSpamCollection.tsv"), 123);
     }
 
     private static TextClassifier fresh() {

@@ -11,7 +11,7 @@ import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.generate.Generator;
 import dev.jgpt.model.nn.InitStyle;
 import dev.jgpt.model.testing.FloatArrays;
-import dev.jgpt.model.testing.SharedData;
+import dev.jgpt.model.testing.TestData;
 import dev.jgpt.model.testing.TinyGpt2Fixture;
 import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
 import java.nio.file.Files;
@@ -83,7 +83,7 @@ class EngineParityTest {
 
     @Test
     void aShortPretrainingRunLowersTheLossOnEachEngine() throws Exception {
-        String text = Files.readString(SharedData.dataset("the-verdict.txt")).substring(0, 8000);
+        String text = Files.readString(TestData.dataset("the-verdict.txt")).substring(0, 8000);
         long[] ids;
         try (Gpt2Tokenizer tokenizer = Gpt2Tokenizer.builtIn()) {
             ids = tokenizer.encode(text);

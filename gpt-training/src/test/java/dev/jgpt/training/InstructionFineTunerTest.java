@@ -18,7 +18,7 @@ import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.lora.Lora;
 import dev.jgpt.model.lora.LoraConfig;
 import dev.jgpt.model.testing.FloatArrays;
-import dev.jgpt.model.testing.SharedData;
+import dev.jgpt.model.testing.TestData;
 import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +43,7 @@ class InstructionFineTunerTest {
     @BeforeAll
     static void setUp() {
         tokenizer = Gpt2Tokenizer.builtIn();
-        data = InstructionData.split(InstructionData.parse(SharedData.dataset("instruction-data.json")));
+        data = InstructionData.split(InstructionData.parse(TestData.dataset("instruction-data.json")));
     }
 
     @AfterAll

@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDArray;
 import dev.jgpt.model.GptConfig;
 import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.testing.FloatArrays;
-import dev.jgpt.model.testing.SharedData;
+import dev.jgpt.model.testing.TestData;
 import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +31,7 @@ class PretrainerTest {
     @BeforeAll
     static void setUp() throws Exception {
         tokenizer = Gpt2Tokenizer.builtIn();
-        String text = Files.readString(SharedData.dataset("the-verdict.txt")).substring(0, 4000);
+        String text = Files.readString(TestData.dataset("the-verdict.txt")).substring(0, 4000);
         long[] ids = tokenizer.encode(text);
         int cut = (int) (ids.length * 0.9);
         trainIds = Arrays.copyOfRange(ids, 0, cut);

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonParser;
 import com.sun.net.httpserver.HttpServer;
-import dev.jgpt.model.testing.SharedData;
+import dev.jgpt.model.testing.TestData;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -24,12 +24,12 @@ class FinetuneCommandsTest {
     @TempDir Path tmp;
 
     private static String spamTsv() {
-        return SharedData.dataset("sms-spam-collection/SMSSpamCollection.tsv").toString();
+        return TestData.dataset("sms-spam-collection/SMSSpamCollection.tsv").toString();
     }
 
     /** 40 instruction entries: 34 train, 2 validation, 4 test. */
     private Path smallInstructionData() throws Exception {
-        JsonArray all = JsonParser.parseString(Files.readString(SharedData.dataset("instruction-data.json")))
+        JsonArray all = JsonParser.parseString(Files.readString(TestData.dataset("instruction-data.json")))
                 .getAsJsonArray();
         JsonArray some = new JsonArray();
         for (int i = 0; i < 40; i++) {
@@ -95,7 +95,7 @@ class FinetuneCommandsTest {
         Path data = smallInstructionData();
         Path out = tmp.resolve("instruct");
         JgptCliTest.Result r = run("finetune-instruct", "--data", data.toString(), "--model",
-                SharedData.fixture("tiny-gpt2").toString(), "--lora-rank", "4", "--epochs", "1", "--batch-size", "4",
+                TestData.fixture("tiny-gpt2").toString(), "--lora-rank", "4", "--epochs", "1", "--batch-size", "4",
                 "--lr", "1e-3", "--response-tokens", "8", "--out", out.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("sample response after epoch 1").contains("merged them")
@@ -150,7 +150,7 @@ class FinetuneCommandsTest {
         try {
             System.setIn(new ByteArrayInputStream("Name a colour.\nTranslate || Bonjour\n/exit\n"
                     .getBytes(StandardCharsets.UTF_8)));
-            JgptCliTest.Result r = run("chat", "--model", SharedData.fixture("tiny-gpt2").toString(),
+            JgptCliTest.Result r = run("chat", "--model", TestData.fixture("tiny-gpt2").toString(),
                     "--max-new-tokens", "5");
             assertThat(r.code()).as(r.err()).isZero();
             assertThat(r.out().split("> ", -1)).hasSize(4); // three prompts: two lines, then /exit

@@ -2,7 +2,7 @@ package dev.jgpt.examples.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jgpt.model.testing.SharedData;
+import dev.jgpt.model.testing.TestData;
 import dev.jgpt.model.testing.TinyGpt2Fixture;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -47,7 +47,7 @@ class JgptCliTest {
                 System.setProperty("ai.djl.default_engine", old);
             }
         }
-        Result gpu = run("generate", "--model", SharedData.fixture("tiny-gpt2").toString(), "--prompt-ids", "1",
+        Result gpu = run("generate", "--model", TestData.fixture("tiny-gpt2").toString(), "--prompt-ids", "1",
                 "--device", "gpu:7");
         assertThat(gpu.code()).isEqualTo(1);
         assertThat(gpu.err()).contains("error: Device gpu:7 asked for, but the "
@@ -86,7 +86,7 @@ class JgptCliTest {
 
     @Test
     void infoReadsAHuggingFaceFolder() {
-        Result r = run("info", "--model", SharedData.fixture("tiny-gpt2").toString());
+        Result r = run("info", "--model", TestData.fixture("tiny-gpt2").toString());
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("embedding size:  64").contains("layers:          2")
                 .contains("output head:     tied to wte");
@@ -108,7 +108,7 @@ class JgptCliTest {
 
     @Test
     void generateStreamsTextFromATextPrompt() {
-        String model = SharedData.fixture("tiny-gpt2").toString();
+        String model = TestData.fixture("tiny-gpt2").toString();
         Result greedy = run("generate", "--model", model, "--prompt", "Every effort moves you",
                 "--max-new-tokens", "5", "--print-ids");
         assertThat(greedy.code()).as(greedy.err()).isZero();
@@ -141,7 +141,7 @@ class JgptCliTest {
 
     @Test
     void invalidSamplingSettingsAreUsageErrors() {
-        String model = SharedData.fixture("tiny-gpt2").toString();
+        String model = TestData.fixture("tiny-gpt2").toString();
         Result r = run("generate", "--model", model, "--prompt", "x", "--top-p", "1.5");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("topP must be in (0, 1], got 1.5");
@@ -168,13 +168,13 @@ class JgptCliTest {
         assertThat(badPreset.err()).contains("neither a model folder nor a preset");
 
         Path broken = Files.createDirectories(tmp.resolve("broken"));
-        Files.copy(SharedData.fixture("tiny-gpt2").resolve("config.json"), broken.resolve("config.json"));
+        Files.copy(TestData.fixture("tiny-gpt2").resolve("config.json"), broken.resolve("config.json"));
         Files.write(broken.resolve("model.safetensors"), new byte[] {1, 2, 3});
         Result corrupt = run("generate", "--model", broken.toString(), "--prompt-ids", "1");
         assertThat(corrupt.code()).isEqualTo(1);
         assertThat(corrupt.err()).contains("truncated");
 
-        Result outOfVocab = run("generate", "--model", SharedData.fixture("tiny-gpt2").toString(),
+        Result outOfVocab = run("generate", "--model", TestData.fixture("tiny-gpt2").toString(),
                 "--prompt-ids", "1,99999");
         assertThat(outOfVocab.code()).isEqualTo(1);
         assertThat(outOfVocab.err()).contains("Token id 99999 is outside the vocabulary");

@@ -2,7 +2,7 @@ package dev.jgpt.examples.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jgpt.model.testing.SharedData;
+import dev.jgpt.model.testing.TestData;
 import dev.jgpt.training.TrainingCheckpoint;
 import java.io.File;
 import java.nio.file.Files;
@@ -18,7 +18,7 @@ class PretrainCommandTest {
     @TempDir Path tmp;
 
     private static String verdict() {
-        return SharedData.dataset("the-verdict.txt").toString();
+        return TestData.dataset("the-verdict.txt").toString();
     }
 
     private static List<String> args(Path out, String... extra) {

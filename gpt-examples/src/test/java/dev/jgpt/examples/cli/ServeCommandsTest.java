@@ -2,7 +2,7 @@ package dev.jgpt.examples.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jgpt.model.testing.SharedData;
+import dev.jgpt.model.testing.TestData;
 import org.junit.jupiter.api.Test;
 
 /** {@code jgpt serve} and {@code jgpt bench-serve} argument handling, and a short bench-serve run. */
@@ -18,7 +18,7 @@ class ServeCommandsTest {
         assertThat(missing.err().strip()).startsWith("error: --model '/no/such/model' is not a model folder");
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
                 java.net.InetAddress.getLoopbackAddress())) {
-            JgptCliTest.Result busy = JgptCliTest.run("serve", "--model", SharedData.fixture("tiny-gpt2").toString(),
+            JgptCliTest.Result busy = JgptCliTest.run("serve", "--model", TestData.fixture("tiny-gpt2").toString(),
                     "--port", String.valueOf(taken.getLocalPort()));
             assertThat(busy.code()).isEqualTo(1);
             assertThat(busy.err().strip()).startsWith("error: Cannot listen on 127.0.0.1:" + taken.getLocalPort());
@@ -30,7 +30,7 @@ class ServeCommandsTest {
 
     @Test
     void benchServeReportsLatencyTokensOutcomesAndRss() {
-        JgptCliTest.Result r = JgptCliTest.run("bench-serve", "--model", SharedData.fixture("tiny-gpt2").toString(),
+        JgptCliTest.Result r = JgptCliTest.run("bench-serve", "--model", TestData.fixture("tiny-gpt2").toString(),
                 "--requests", "20", "--clients", "4", "--warmup", "4", "--max-tokens", "4", "--settle", "0",
                 "--rss-tolerance", "1.0");
         assertThat(r.code()).as(r.out() + r.err()).isZero();

@@ -9,7 +9,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** {@code shared/fixtures/tiny-gpt2}: a HuggingFace GPT-2 folder and its reference outputs. */
+/** {@code testdata/tiny-gpt2}: a HuggingFace GPT-2 folder and its reference outputs. */
 public final class TinyGpt2Fixture {
 
     /** The folder. */
@@ -51,10 +51,10 @@ public final class TinyGpt2Fixture {
         ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(logits);
     }
 
-    /** Loads the fixture from the shared folder. */
+    /** Loads the fixture from {@code testdata/}. */
     public static TinyGpt2Fixture load() {
         try {
-            return new TinyGpt2Fixture(SharedData.fixture("tiny-gpt2"));
+            return new TinyGpt2Fixture(TestData.fixture("tiny-gpt2"));
         } catch (IOException e) {
             throw new IllegalStateException("Cannot read the tiny-gpt2 fixture: " + e, e);
         }

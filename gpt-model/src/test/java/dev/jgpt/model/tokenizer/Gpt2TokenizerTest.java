@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
-import dev.jgpt.model.testing.SharedData;
+import dev.jgpt.model.testing.TestData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +15,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class Gpt2TokenizerTest {
 
@@ -27,7 +28,7 @@ class Gpt2TokenizerTest {
     static void setUp() throws IOException {
         tokenizer = Gpt2Tokenizer.builtIn();
         JsonArray arr = JsonParser.parseString(Files.readString(
-                SharedData.fixture("tokenizer").resolve("gpt2-vectors.json"))).getAsJsonArray();
+                TestData.fixture("tokenizer").resolve("gpt2-vectors.json"))).getAsJsonArray();
         vectors = new ArrayList<>();
         for (JsonElement e : arr) {
             JsonArray ids = e.getAsJsonObject().getAsJsonArray("ids");
@@ -53,9 +54,16 @@ class Gpt2TokenizerTest {
         }
     }
 
+    /** OpenAI's encoder.json and vocab.bpe, decompressed from {@code testdata/gpt2} into {@code dir}. */
+    private static Path openAiFiles(Path dir) {
+        TestData.gunzip("gpt2/encoder.json", dir);
+        TestData.gunzip("gpt2/vocab.bpe", dir);
+        return dir;
+    }
+
     @Test
-    void derivedVocabularyAndMergesEqualOpenAisFiles() throws IOException {
-        Path dir = SharedData.dataset("gpt2");
+    void derivedVocabularyAndMergesEqualOpenAisFiles(@TempDir Path tmp) throws IOException {
+        Path dir = openAiFiles(tmp);
         Gpt2Vocabulary openAi = Gpt2Vocabulary.fromFiles(dir.resolve("encoder.json"), dir.resolve("vocab.bpe"));
         Gpt2Vocabulary derived = Gpt2Vocabulary.builtIn();
         assertThat(derived.vocab()).hasSize(50_257).isEqualTo(openAi.vocab());
@@ -63,8 +71,8 @@ class Gpt2TokenizerTest {
     }
 
     @Test
-    void openAiFilesGiveTheSameIds() throws IOException {
-        Path dir = SharedData.dataset("gpt2");
+    void openAiFilesGiveTheSameIds(@TempDir Path tmp) throws IOException {
+        Path dir = openAiFiles(tmp);
         try (Gpt2Tokenizer fromFiles =
                 Gpt2Tokenizer.fromOpenAiFiles(dir.resolve("encoder.json"), dir.resolve("vocab.bpe"))) {
             for (Vector v : vectors) {
@@ -74,7 +82,7 @@ class Gpt2TokenizerTest {
     }
 
     @Test
-    void aHuggingFaceTokenizerJsonGivesTheSameIds(@org.junit.jupiter.api.io.TempDir Path tmp)
+    void aHuggingFaceTokenizerJsonGivesTheSameIds(@TempDir Path tmp)
             throws IOException {
         Files.writeString(tmp.resolve("tokenizer.json"), Gpt2Vocabulary.builtIn().toTokenizerJson(true));
         try (Gpt2Tokenizer fromJson = Gpt2Tokenizer.fromTokenizerJson(tmp)) {
@@ -95,7 +103,7 @@ class Gpt2TokenizerTest {
 
     @Test
     void longTextIsNeitherTruncatedNorPadded() throws IOException {
-        String verdict = Files.readString(SharedData.dataset("the-verdict.txt"));
+        String verdict = Files.readString(TestData.dataset("the-verdict.txt"));
         assertThat(verdict).hasSize(20_479);
         long[] ids = tokenizer.encode(verdict);
         assertThat(ids).hasSize(5_145);
@@ -104,7 +112,7 @@ class Gpt2TokenizerTest {
     }
 
     @Test
-    void badIdsAndMissingFilesAreReported(@org.junit.jupiter.api.io.TempDir Path tmp) {
+    void badIdsAndMissingFilesAreReported(@TempDir Path tmp) {
         assertThatThrownBy(() -> tokenizer.decode(new long[] {50257}))
                 .hasMessageContaining("Token id 50257 is outside the vocabulary");
         assertThatThrownBy(() -> Gpt2Tokenizer.fromOpenAiFiles(tmp.resolve("encoder.json"), tmp.resolve("vocab.bpe")))
@@ -113,7 +121,7 @@ class Gpt2TokenizerTest {
     }
 
     @Test
-    void malformedMergeLineIsNamed(@org.junit.jupiter.api.io.TempDir Path tmp) throws IOException {
+    void malformedMergeLineIsNamed(@TempDir Path tmp) throws IOException {
         Path enc = Files.writeString(tmp.resolve("encoder.json"), "{\"a\":0}");
         Path bpe = Files.writeString(tmp.resolve("vocab.bpe"), "#version: 0.2\na b\nabc\n");
         assertThatThrownBy(() -> Gpt2Vocabulary.fromFiles(enc, bpe))

@@ -3,7 +3,7 @@ package dev.jgpt.model.tokenizer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.jgpt.model.testing.SharedData;
+import dev.jgpt.model.testing.TestData;
 import java.io.IOException;
 import java.nio.file.Files;
 import org.junit.jupiter.api.Test;
@@ -19,7 +19,7 @@ class SimpleTokenizerTest {
 
     @Test
     void verdictVocabularyHasTheBooksSizesAndIds() throws IOException {
-        String verdict = Files.readString(SharedData.dataset("the-verdict.txt"));
+        String verdict = Files.readString(TestData.dataset("the-verdict.txt"));
         assertThat(SimpleTokenizer.split(verdict)).hasSize(4690);
         SimpleTokenizer v1 = SimpleTokenizer.fromText(verdict, false);
         assertThat(v1.vocab()).hasSize(1130);
