@@ -3,7 +3,6 @@ package dev.jgpt.examples.cli;
 import ai.djl.engine.Engine;
 import dev.jgpt.datasets.ClassificationDataset;
 import dev.jgpt.datasets.DataResolver;
-import dev.jgpt.datasets.DataSource;
 import dev.jgpt.datasets.LabeledText;
 import dev.jgpt.datasets.SpamData;
 import dev.jgpt.datasets.Splits;
@@ -17,7 +16,6 @@ import dev.jgpt.training.ClassifierEvaluation;
 import dev.jgpt.training.ClassifierFineTuner;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -38,7 +36,8 @@ final class FinetuneClassifierCommand implements Callable<Integer> {
     @CommandLine.Mixin DeviceOption device;
 
     @Option(names = "--data", defaultValue = "sms-spam-collection",
-            description = "The SMS Spam Collection TSV (label<TAB>text), or 'sms-spam-collection' (default: ${DEFAULT-VALUE}).")
+            description = "A TSV of label<TAB>text, or a data set name: sms-spam-collection (or spam) is bundled in"
+                    + " the jar (default: ${DEFAULT-VALUE}).")
     String data;
 
     @Option(names = "--model", description = "Start from this model folder (HuggingFace GPT-2 or jgpt checkpoint).")
@@ -105,9 +104,7 @@ final class FinetuneClassifierCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        Path tsv = "sms-spam-collection".equals(data)
-                ? DataResolver.fromEnvironment().resolve(DataSource.SMS_SPAM_COLLECTION)
-                : DataResolver.fromEnvironment().resolve(DataSource.SMS_SPAM_COLLECTION, Paths.get(data));
+        Path tsv = DataResolver.fromEnvironment().resolve(data);
         Splits<LabeledText> splits = SpamData.load(tsv, seed);
         Optional<Path> checkpoint = RunFolder.checkpoint(out, resume);
         try (TextClassifier c = startingClassifier(checkpoint, splits)) {

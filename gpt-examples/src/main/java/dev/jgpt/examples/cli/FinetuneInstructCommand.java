@@ -36,7 +36,8 @@ final class FinetuneInstructCommand implements Callable<Integer> {
     @CommandLine.Mixin DeviceOption device;
 
     @Option(names = "--data", defaultValue = InstructionDataOption.DEFAULT,
-            description = "A JSON array of {instruction, input, output}, or 'instruction-data' (default: ${DEFAULT-VALUE}).")
+            description = "A JSON array of {instruction, input, output}, or a data set name: instruction-data (or"
+                    + " instructions) is bundled in the jar (default: ${DEFAULT-VALUE}).")
     String data;
 
     @Option(names = "--model", description = "Start from this model folder (HuggingFace GPT-2, e.g. gpt2-medium, or a jgpt checkpoint).")

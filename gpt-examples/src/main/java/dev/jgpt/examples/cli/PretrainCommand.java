@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import dev.jgpt.model.Engines;
 import dev.jgpt.datasets.DataResolver;
-import dev.jgpt.datasets.DataSource;
 import dev.jgpt.datasets.TextFiles;
 import dev.jgpt.datasets.TextSplit;
 import dev.jgpt.model.GptConfig;
@@ -16,7 +15,6 @@ import dev.jgpt.training.Pretrainer;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -27,15 +25,16 @@ import picocli.CommandLine.Option;
 
 /** {@code jgpt pretrain}: train a GPT on unlabelled text. */
 @Command(name = "pretrain", mixinStandardHelpOptions = true,
-        description = "Pretrain a GPT on a text file, a folder of .txt files, or the-verdict.")
+        description = "Pretrain a GPT on a text file, a folder of .txt files, or the bundled the-verdict.")
 final class PretrainCommand implements Callable<Integer> {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @CommandLine.Mixin DeviceOption device;
 
-    @Option(names = "--data", required = true,
-            description = "A UTF-8 text file, a folder of .txt files, or 'the-verdict'.")
+    @Option(names = "--data", defaultValue = "the-verdict",
+            description = "A UTF-8 text file, a folder of .txt files, or a data set name (default: ${DEFAULT-VALUE},"
+                    + " bundled in the jar).")
     String data;
 
     @Option(names = "--model-size", defaultValue = "mini",
@@ -174,14 +173,7 @@ final class PretrainCommand implements Callable<Integer> {
     }
 
     private Path dataPath() {
-        if ("the-verdict".equals(data)) {
-            return DataResolver.fromEnvironment().resolve(DataSource.THE_VERDICT);
-        }
-        Path p = Paths.get(data);
-        if (!Files.exists(p)) {
-            throw new IllegalArgumentException("--data " + data + " is neither a file, a folder nor 'the-verdict'");
-        }
-        return p;
+        return DataResolver.fromEnvironment().resolve(data);
     }
 
     /** The training devices: {@code --devices}, else the model's {@code --device}. */

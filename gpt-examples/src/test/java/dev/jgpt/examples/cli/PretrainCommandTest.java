@@ -2,12 +2,16 @@ package dev.jgpt.examples.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jgpt.datasets.DataResolver;
+import dev.jgpt.datasets.DataSource;
 import dev.jgpt.model.testing.TestData;
 import dev.jgpt.training.TrainingCheckpoint;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -69,6 +73,40 @@ class PretrainCommandTest {
     }
 
     @Test
+    void withoutDataItTrainsOnTheBundledVerdict() throws Exception {
+        Path cache = tmp.resolve("cache");
+        String before = System.getProperty(DataResolver.CACHE_DIR_PROPERTY);
+        System.setProperty(DataResolver.CACHE_DIR_PROPERTY, cache.toString());
+        try {
+            List<String> common = List.of("pretrain", "--model-size", "tiny", "--context-length", "64",
+                    "--epochs", "1", "--eval-every", "50", "--eval-batches", "1", "--sample-tokens", "0");
+            List<String> bundled = new ArrayList<>(common);
+            bundled.addAll(List.of("--out", tmp.resolve("bundled").toString()));
+            JgptCliTest.Result run = JgptCliTest.run(bundled.toArray(new String[0]));
+            assertThat(run.code()).as(run.err()).isZero();
+            byte[] installed = Files.readAllBytes(cache.resolve("the-verdict.txt"));
+            assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(installed)))
+                    .as("the bundled copy, installed into the cache").isEqualTo(DataSource.THE_VERDICT.sha256());
+            List<String> explicit = new ArrayList<>(common);
+            explicit.addAll(List.of("--data", verdict(), "--out", tmp.resolve("explicit").toString()));
+            JgptCliTest.Result same = JgptCliTest.run(explicit.toArray(new String[0]));
+            assertThat(same.code()).as(same.err()).isZero();
+            assertThat(tokenLine(run.out())).contains("training and").isEqualTo(tokenLine(same.out()));
+        } finally {
+            if (before == null) {
+                System.clearProperty(DataResolver.CACHE_DIR_PROPERTY);
+            } else {
+                System.setProperty(DataResolver.CACHE_DIR_PROPERTY, before);
+            }
+        }
+    }
+
+    /** The line that counts the training and validation tokens. */
+    private static String tokenLine(String out) {
+        return out.lines().filter(l -> l.contains("validation tokens")).findFirst().orElse("(none)");
+    }
+
+    @Test
     void badArgumentsAndDataAreClearErrors() {
         JgptCliTest.Result lr = JgptCliTest.run(args(tmp.resolve("a"), "--lr", "-1").toArray(new String[0]));
         assertThat(lr.code()).isEqualTo(2);
@@ -76,7 +114,7 @@ class PretrainCommandTest {
         JgptCliTest.Result missing = JgptCliTest.run("pretrain", "--data", tmp.resolve("none.txt").toString(),
                 "--out", tmp.resolve("b").toString());
         assertThat(missing.code()).isEqualTo(1);
-        assertThat(missing.err()).contains("neither a file, a folder nor 'the-verdict'");
+        assertThat(missing.err()).contains("none.txt is neither a file, a folder nor a known data set (the-verdict");
         List<String> longContext = args(tmp.resolve("c"));
         longContext.set(longContext.indexOf("--context-length") + 1, "100000");
         JgptCliTest.Result tooLong = JgptCliTest.run(longContext.toArray(new String[0]));
