@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.Record;
 import ai.djl.util.Progress;
-import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import dev.jgpt.model.tokenizer.Tokenizer;
 import java.util.Arrays;
 import java.util.List;
 
@@ -96,7 +96,7 @@ public final class ClassificationDataset extends RandomAccessDataset {
     public static final class Builder extends SeededBuilder<Builder> {
 
         List<LabeledText> texts;
-        Gpt2Tokenizer tokenizer;
+        Tokenizer tokenizer;
         int maxLength;
 
         @Override
@@ -105,7 +105,7 @@ public final class ClassificationDataset extends RandomAccessDataset {
         }
 
         /** The examples and the tokenizer to encode them with. */
-        public Builder setTexts(List<LabeledText> texts, Gpt2Tokenizer tokenizer) {
+        public Builder setTexts(List<LabeledText> texts, Tokenizer tokenizer) {
             this.texts = List.copyOf(texts);
             this.tokenizer = tokenizer;
             return this;

@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.Record;
 import ai.djl.util.Progress;
-import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import dev.jgpt.model.tokenizer.Tokenizer;
 import java.util.List;
 
 /**
@@ -68,7 +68,7 @@ public final class InstructionDataset extends RandomAccessDataset {
     public static final class Builder extends SeededBuilder<Builder> {
 
         List<InstructionExample> examples;
-        Gpt2Tokenizer tokenizer;
+        Tokenizer tokenizer;
 
         @Override
         protected Builder self() {
@@ -76,7 +76,7 @@ public final class InstructionDataset extends RandomAccessDataset {
         }
 
         /** The examples and the tokenizer. */
-        public Builder setExamples(List<InstructionExample> examples, Gpt2Tokenizer tokenizer) {
+        public Builder setExamples(List<InstructionExample> examples, Tokenizer tokenizer) {
             this.examples = List.copyOf(examples);
             this.tokenizer = tokenizer;
             return this;

@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.Record;
 import ai.djl.util.Progress;
-import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import dev.jgpt.model.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -99,7 +99,7 @@ public final class SlidingWindowDataset extends RandomAccessDataset {
          *
          * @throws DatasetException for empty text
          */
-        public Builder setText(String text, Gpt2Tokenizer tokenizer) {
+        public Builder setText(String text, Tokenizer tokenizer) {
             if (text.isEmpty()) {
                 throw new DatasetException("The text is empty");
             }
@@ -111,7 +111,7 @@ public final class SlidingWindowDataset extends RandomAccessDataset {
          * Reads a UTF-8 text file, or every {@code .txt} file of a folder in name order joined by
          * {@code <|endoftext|>}, and tokenizes it.
          */
-        public Builder setTextFile(Path fileOrFolder, Gpt2Tokenizer tokenizer) {
+        public Builder setTextFile(Path fileOrFolder, Tokenizer tokenizer) {
             List<String> texts = TextFiles.readAll(fileOrFolder);
             for (int i = 0; i < texts.size(); i++) {
                 if (texts.get(i).isEmpty()) {

@@ -21,7 +21,8 @@ import dev.jgpt.model.lora.Lora;
 import dev.jgpt.model.lora.LoraConfig;
 import dev.jgpt.model.nn.GptClassifier;
 import dev.jgpt.model.nn.InitStyle;
-import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import dev.jgpt.model.tokenizer.Tokenizer;
+import dev.jgpt.model.tokenizer.Tokenizers;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -66,11 +67,11 @@ public final class TextClassifier implements AutoCloseable {
     private final GptClassifier block;
     private final List<String> labels;
     private final int maxLength;
-    private final Gpt2Tokenizer tokenizer;
+    private final Tokenizer tokenizer;
     private final ParameterStore inferenceStore;
     private LoraConfig lora;
 
-    private TextClassifier(Model model, List<String> labels, int maxLength, Gpt2Tokenizer tokenizer,
+    private TextClassifier(Model model, List<String> labels, int maxLength, Tokenizer tokenizer,
             LoraConfig lora) {
         this.model = model;
         this.block = (GptClassifier) model.getBlock();
@@ -88,6 +89,11 @@ public final class TextClassifier implements AutoCloseable {
      */
     public static TextClassifier create(GptConfig config, List<String> labels, int maxLength,
             Device device, int seed, InitStyle style) {
+        return create(config, labels, maxLength, device, seed, style, Tokenizers.forModel(null));
+    }
+
+    private static TextClassifier create(GptConfig config, List<String> labels, int maxLength,
+            Device device, int seed, InitStyle style, Tokenizer tokenizer) {
         checkArguments(config, labels, maxLength);
         Model model = Model.newInstance(MODEL_NAME, device);
         try {
@@ -96,9 +102,10 @@ public final class TextClassifier implements AutoCloseable {
             model.setBlock(c);
             model.getNDManager().getEngine().setRandomSeed(seed);
             c.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, config.contextLength()));
-            return new TextClassifier(model, labels, maxLength, Gpt2Tokenizer.builtIn(), null);
+            return new TextClassifier(model, labels, maxLength, tokenizer, null);
         } catch (RuntimeException e) {
             model.close();
+            tokenizer.close();
             throw e;
         }
     }
@@ -110,8 +117,13 @@ public final class TextClassifier implements AutoCloseable {
      */
     public static TextClassifier fromLanguageModel(LanguageModel lm, List<String> labels, int maxLength,
             int seed) {
+        return fromLanguageModel(lm, labels, maxLength, seed, Tokenizers.forModel(null));
+    }
+
+    private static TextClassifier fromLanguageModel(LanguageModel lm, List<String> labels, int maxLength,
+            int seed, Tokenizer tokenizer) {
         TextClassifier c = create(lm.config(), labels, maxLength, lm.manager().getDevice(), seed,
-                InitStyle.GPT2);
+                InitStyle.GPT2, tokenizer);
         try {
             c.block.gpt().copyParametersFrom(lm.block());
             return c;
@@ -121,11 +133,14 @@ public final class TextClassifier implements AutoCloseable {
         }
     }
 
-    /** {@link #fromLanguageModel(LanguageModel, List, int, int)} from a model folder of either kind. */
+    /**
+     * {@link #fromLanguageModel(LanguageModel, List, int, int)} from a model folder of either kind,
+     * with the folder's tokenizer ({@link Tokenizers#forModel}).
+     */
     public static TextClassifier fromLanguageModel(Path dir, List<String> labels, int maxLength,
             Device device, int seed) {
         try (LanguageModel lm = LanguageModel.load(dir, device)) {
-            return fromLanguageModel(lm, labels, maxLength, seed);
+            return fromLanguageModel(lm, labels, maxLength, seed, Tokenizers.forModel(dir));
         }
     }
 
@@ -151,7 +166,7 @@ public final class TextClassifier implements AutoCloseable {
             }
             ParamsFile.read(dir.resolve(PARAMS_FILE), c, model.getNDManager(),
                     config + " with " + settings.labels.size() + " classes");
-            return new TextClassifier(model, settings.labels, settings.maxLength, Gpt2Tokenizer.builtIn(),
+            return new TextClassifier(model, settings.labels, settings.maxLength, Tokenizers.forModel(dir),
                     settings.lora);
         } catch (RuntimeException e) {
             model.close();
@@ -252,7 +267,7 @@ public final class TextClassifier implements AutoCloseable {
     }
 
     /** The tokenizer. */
-    public Gpt2Tokenizer tokenizer() {
+    public Tokenizer tokenizer() {
         return tokenizer;
     }
 

@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import dev.jgpt.datasets.InstructionCollator;
 import dev.jgpt.datasets.InstructionDataset;
 import dev.jgpt.datasets.InstructionExample;
-import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import dev.jgpt.model.tokenizer.Tokenizer;
 import java.util.List;
 
 /**
@@ -22,7 +22,7 @@ public final class InstructionBatches implements TrainingBatches {
      * @param maskPrompt also ignore the targets inside the prompt
      * @param maxLength cut batches to this many positions (the model's context)
      */
-    public InstructionBatches(List<InstructionExample> examples, Gpt2Tokenizer tokenizer, boolean maskPrompt,
+    public InstructionBatches(List<InstructionExample> examples, Tokenizer tokenizer, boolean maskPrompt,
             int maxLength) {
         this.collator = new InstructionCollator(maskPrompt, maxLength);
         this.data = InstructionDataset.builder().setExamples(examples, tokenizer).setCollator(collator)

@@ -5,7 +5,7 @@ import dev.jgpt.datasets.InstructionExample;
 import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.lora.Lora;
 import dev.jgpt.model.lora.LoraConfig;
-import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import dev.jgpt.model.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -20,7 +20,7 @@ public final class InstructionFineTuner {
     private final PretrainConfig cfg;
     private final boolean maskPrompt;
     private final LoraConfig lora;
-    private final Gpt2Tokenizer tokenizer;
+    private final Tokenizer tokenizer;
     private final Path out;
     private final Pretrainer.Listener listener;
 
@@ -29,7 +29,7 @@ public final class InstructionFineTuner {
      * @param maskPrompt also ignore the prompt's targets (only the response is learned)
      * @param lora train LoRA adapters of these settings instead of every weight, or {@code null}
      */
-    public InstructionFineTuner(PretrainConfig cfg, boolean maskPrompt, LoraConfig lora, Gpt2Tokenizer tokenizer,
+    public InstructionFineTuner(PretrainConfig cfg, boolean maskPrompt, LoraConfig lora, Tokenizer tokenizer,
             Path out, Pretrainer.Listener listener) {
         this.cfg = cfg;
         this.maskPrompt = maskPrompt;

@@ -10,7 +10,7 @@ import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.generate.SamplingConfig;
 import dev.jgpt.model.generate.TextGenerator;
 import dev.jgpt.model.io.AtomicFiles;
-import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import dev.jgpt.model.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -44,7 +44,7 @@ public final class InstructionResponses {
     }
 
     /** Generates a greedy response of at most {@code maxNewTokens} tokens for each example. */
-    public static List<Response> generate(LanguageModel lm, Gpt2Tokenizer tokenizer,
+    public static List<Response> generate(LanguageModel lm, Tokenizer tokenizer,
             List<InstructionExample> examples, int maxNewTokens, Progress progress) {
         TextGenerator generator = new TextGenerator(lm, tokenizer);
         SamplingConfig greedy = SamplingConfig.greedy(maxNewTokens).withEndOfText(SamplingConfig.GPT2_END_OF_TEXT);

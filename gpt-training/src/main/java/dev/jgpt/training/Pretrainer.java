@@ -17,7 +17,7 @@ import dev.jgpt.model.generate.SamplingConfig;
 import dev.jgpt.model.nn.Scalars;
 import dev.jgpt.model.generate.TextGenerator;
 import dev.jgpt.datasets.SlidingWindowDataset;
-import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import dev.jgpt.model.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -67,7 +67,7 @@ public final class Pretrainer {
     public record Result(long steps, long tokensSeen, List<Evaluation> evaluations, double trainingSeconds) {}
 
     private final PretrainConfig cfg;
-    private final Gpt2Tokenizer tokenizer;
+    private final Tokenizer tokenizer;
     private final Path out;
     private final Listener listener;
     private String plotTitle = "Pretraining loss";
@@ -76,7 +76,7 @@ public final class Pretrainer {
     /**
      * @param out the run's folder: {@code checkpoint/}, {@code metrics.csv}, {@code loss.png}
      */
-    public Pretrainer(PretrainConfig cfg, Gpt2Tokenizer tokenizer, Path out, Listener listener) {
+    public Pretrainer(PretrainConfig cfg, Tokenizer tokenizer, Path out, Listener listener) {
         this.cfg = cfg;
         this.tokenizer = tokenizer;
         this.out = out;

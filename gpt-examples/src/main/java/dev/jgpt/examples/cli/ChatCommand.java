@@ -5,7 +5,7 @@ import dev.jgpt.datasets.InstructionExample;
 import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.generate.SamplingConfig;
 import dev.jgpt.model.generate.TextGenerator;
-import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import dev.jgpt.model.tokenizer.Tokenizer;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
@@ -56,7 +56,7 @@ final class ChatCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        try (LanguageModel lm = dtype.convert(ModelSource.load(model, device.device())); Gpt2Tokenizer tokenizer = ModelSource.tokenizer(model)) {
+        try (LanguageModel lm = dtype.convert(ModelSource.load(model, device.device())); Tokenizer tokenizer = ModelSource.tokenizer(model)) {
             TextGenerator generator = new TextGenerator(lm, tokenizer);
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             o.println("Instruction-tuned chat (Alpaca format). Type an instruction, 'instruction || input', or /exit.");

@@ -1,6 +1,7 @@
 package dev.jgpt.examples.cli;
 
 import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import dev.jgpt.model.tokenizer.Tokenizer;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -18,7 +19,7 @@ final class DetokenizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Gpt2Tokenizer tokenizer = Gpt2Tokenizer.builtIn()) {
+        try (Tokenizer tokenizer = Gpt2Tokenizer.builtIn()) {
             spec.commandLine().getOut().println(tokenizer.decode(ids));
         }
         return 0;

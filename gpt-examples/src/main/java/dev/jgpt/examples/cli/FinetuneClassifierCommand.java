@@ -179,7 +179,7 @@ final class FinetuneClassifierCommand implements Callable<Integer> {
         }
         int length = maxLength;
         if (length == 0) {
-            try (var tokenizer = dev.jgpt.model.tokenizer.Gpt2Tokenizer.builtIn()) {
+            try (var tokenizer = dev.jgpt.model.tokenizer.Tokenizers.forModel(model)) {
                 for (LabeledText t : splits.train()) {
                     length = Math.max(length, tokenizer.encode(t.text()).length);
                 }

@@ -9,7 +9,8 @@ import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.lora.Lora;
 import dev.jgpt.model.lora.LoraConfig;
 import dev.jgpt.model.nn.InitStyle;
-import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import dev.jgpt.model.tokenizer.Tokenizer;
+import dev.jgpt.model.tokenizer.Tokenizers;
 import dev.jgpt.training.Evaluation;
 import dev.jgpt.training.InstructionFineTuner;
 import dev.jgpt.training.InstructionResponses;
@@ -119,7 +120,7 @@ final class FinetuneInstructCommand implements Callable<Integer> {
         Optional<Path> checkpoint = RunFolder.checkpoint(out, resume);
         LoraConfig lora;
         PretrainConfig cfg;
-        try (Gpt2Tokenizer tokenizer = Gpt2Tokenizer.builtIn(); LanguageModel lm = startingModel(checkpoint)) {
+        try (Tokenizer tokenizer = Tokenizers.forModel(model); LanguageModel lm = startingModel(checkpoint)) {
             int length = contextLength > 0 ? Math.min(contextLength, lm.config().contextLength())
                     : lm.config().contextLength();
             try {

@@ -4,7 +4,7 @@ import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.generate.Generator;
 import dev.jgpt.model.generate.SamplingConfig;
 import dev.jgpt.model.generate.TextGenerator;
-import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import dev.jgpt.model.tokenizer.Tokenizer;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
@@ -91,7 +91,7 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (LanguageModel lm = dtype.convert(ModelSource.load(model, device.device()));
-                Gpt2Tokenizer tokenizer = ModelSource.tokenizer(model)) {
+                Tokenizer tokenizer = ModelSource.tokenizer(model)) {
             Generator generator = new Generator(lm, !noKvCache);
             long[] promptIds = prompt.ids != null ? prompt.ids : tokenizer.encode(prompt.text);
             if (promptIds.length == 0) {

@@ -2,7 +2,7 @@ package dev.jgpt.examples.cli;
 
 import dev.jgpt.datasets.InstructionExample;
 import dev.jgpt.model.LanguageModel;
-import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import dev.jgpt.model.tokenizer.Tokenizer;
 import dev.jgpt.training.InstructionResponses;
 import dev.jgpt.training.TextOverlap;
 import java.io.PrintWriter;
@@ -52,7 +52,7 @@ final class GenerateResponsesCommand implements Callable<Integer> {
         if (limit > 0) {
             test = test.subList(0, Math.min(limit, test.size()));
         }
-        try (LanguageModel lm = dtype.convert(ModelSource.load(model, device.device())); Gpt2Tokenizer tokenizer = ModelSource.tokenizer(model)) {
+        try (LanguageModel lm = dtype.convert(ModelSource.load(model, device.device())); Tokenizer tokenizer = ModelSource.tokenizer(model)) {
             List<InstructionResponses.Response> responses = InstructionResponses.generate(lm, tokenizer, test,
                     maxNewTokens, (i, n, r) -> {
                         err.printf("\r%d/%d ", i + 1, n);

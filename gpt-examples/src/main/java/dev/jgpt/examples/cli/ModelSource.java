@@ -3,7 +3,8 @@ package dev.jgpt.examples.cli;
 import dev.jgpt.model.GptConfig;
 import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.io.CheckpointException;
-import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import dev.jgpt.model.tokenizer.Tokenizer;
+import dev.jgpt.model.tokenizer.Tokenizers;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,17 +40,9 @@ final class ModelSource {
         }
     }
 
-    /** The folder's own {@code tokenizer.json} if it has one, else the built-in GPT-2 tokenizer. */
-    static Gpt2Tokenizer tokenizer(String spec) {
-        Path json = Paths.get(spec).resolve("tokenizer.json");
-        if (Files.isRegularFile(json)) {
-            try {
-                return Gpt2Tokenizer.fromTokenizerJson(json);
-            } catch (IOException e) {
-                throw new IllegalArgumentException("Cannot read " + json + ": " + e, e);
-            }
-        }
-        return Gpt2Tokenizer.builtIn();
+    /** The tokenizer of a model folder or preset ({@link Tokenizers#forModel}). */
+    static Tokenizer tokenizer(String spec) {
+        return Tokenizers.forModel(spec != null && isFolder(spec) ? Paths.get(spec) : null);
     }
 
     /** Loads a folder (HuggingFace GPT-2 or jgpt checkpoint). */

@@ -8,7 +8,8 @@ import dev.jgpt.datasets.TextFiles;
 import dev.jgpt.datasets.TextSplit;
 import dev.jgpt.model.GptConfig;
 import dev.jgpt.model.LanguageModel;
-import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import dev.jgpt.model.tokenizer.Tokenizer;
+import dev.jgpt.model.tokenizer.Tokenizers;
 import dev.jgpt.training.Evaluation;
 import dev.jgpt.training.PretrainConfig;
 import dev.jgpt.training.Pretrainer;
@@ -127,7 +128,7 @@ final class PretrainCommand implements Callable<Integer> {
         String text = String.join(" <|endoftext|> ", TextFiles.readAll(dataPath()));
         TextSplit split = TextSplit.byCharacters(text, trainRatio);
         Optional<Path> checkpoint = RunFolder.checkpoint(out, resume);
-        try (Gpt2Tokenizer tokenizer = Gpt2Tokenizer.builtIn();
+        try (Tokenizer tokenizer = Tokenizers.forModel(init);
                 LanguageModel lm = startingModel(checkpoint)) {
             long[] trainIds = tokenizer.encode(split.train());
             long[] valIds = tokenizer.encode(split.validation());

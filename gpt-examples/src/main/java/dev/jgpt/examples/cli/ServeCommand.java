@@ -4,7 +4,7 @@ import dev.jgpt.examples.serve.CompletionService;
 import dev.jgpt.examples.serve.OpenAiServer;
 import dev.jgpt.examples.serve.PromptFormat;
 import dev.jgpt.model.LanguageModel;
-import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import dev.jgpt.model.tokenizer.Tokenizer;
 import java.io.PrintWriter;
 import java.nio.file.Paths;
 import java.util.concurrent.Callable;
@@ -66,14 +66,14 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /** A model, its tokenizer and the server over them, closed together. */
-    record Served(LanguageModel lm, Gpt2Tokenizer tokenizer, OpenAiServer server) implements AutoCloseable {
+    record Served(LanguageModel lm, Tokenizer tokenizer, OpenAiServer server) implements AutoCloseable {
 
         /** Loads {@code model} (in {@code dtype} if given) and serves it. */
         static Served open(String model, ai.djl.Device device, DtypeOption dtype, String name, String host, int port,
                 int maxConcurrency, int maxQueue) throws java.io.IOException {
             LanguageModel loaded = ModelSource.load(model, device);
             LanguageModel lm = dtype == null ? loaded : dtype.convert(loaded); // closes what it replaces or fails on
-            Gpt2Tokenizer tokenizer = null;
+            Tokenizer tokenizer = null;
             try {
                 tokenizer = ModelSource.tokenizer(model);
                 // inference only: weights that need no gradient record no graph on any thread

@@ -1,6 +1,7 @@
 package dev.jgpt.examples.cli;
 
 import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import dev.jgpt.model.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,7 +42,7 @@ final class TokenizeCommand implements Callable<Integer> {
         } catch (java.nio.charset.MalformedInputException e) {
             throw new IllegalArgumentException(file + " is not valid UTF-8", e);
         }
-        try (Gpt2Tokenizer tokenizer = Gpt2Tokenizer.builtIn()) {
+        try (Tokenizer tokenizer = Gpt2Tokenizer.builtIn()) {
             long[] ids = tokenizer.encode(input);
             spec.commandLine().getErr().printf("%d tokens%n", ids.length);
             spec.commandLine().getOut().println(

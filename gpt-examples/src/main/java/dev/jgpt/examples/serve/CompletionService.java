@@ -4,7 +4,7 @@ import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.generate.Generator;
 import dev.jgpt.model.generate.SamplingConfig;
 import dev.jgpt.model.generate.TextGenerator;
-import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import dev.jgpt.model.tokenizer.Tokenizer;
 import java.util.List;
 
 /**
@@ -60,10 +60,10 @@ public final class CompletionService {
     }
 
     private final LanguageModel lm;
-    private final Gpt2Tokenizer tokenizer;
+    private final Tokenizer tokenizer;
 
     /** Serves {@code lm} with {@code tokenizer}. */
-    public CompletionService(LanguageModel lm, Gpt2Tokenizer tokenizer) {
+    public CompletionService(LanguageModel lm, Tokenizer tokenizer) {
         this.lm = lm;
         this.tokenizer = tokenizer;
     }

@@ -5,6 +5,7 @@ import dev.jgpt.model.generate.Generator;
 import dev.jgpt.model.generate.SamplingConfig;
 import dev.jgpt.model.testing.TinyGpt2Fixture;
 import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import dev.jgpt.model.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.util.List;
 
@@ -19,7 +20,7 @@ final class TinyServer implements AutoCloseable {
     static final String MODEL = "tiny-gpt2";
 
     final LanguageModel lm;
-    final Gpt2Tokenizer tokenizer;
+    final Tokenizer tokenizer;
     final OpenAiServer server;
 
     private TinyServer(int maxConcurrency, int maxQueue) throws IOException {

@@ -4,7 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.repository.zoo.Criteria;
 import dev.jgpt.model.io.Checkpoints;
 import dev.jgpt.model.nn.GptModel;
-import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import dev.jgpt.model.tokenizer.Tokenizer;
 import java.nio.file.Path;
 
 /**
@@ -27,7 +27,7 @@ public final class GptCriteria {
      * engine and continue a prompt with {@code sampling}.
      */
     public static Criteria<String, String> textGeneration(
-            Path dir, SamplingConfig sampling, Gpt2Tokenizer tokenizer) {
+            Path dir, SamplingConfig sampling, Tokenizer tokenizer) {
         GptModel gpt = new GptModel(Checkpoints.readConfig(dir));
         return Criteria.builder()
                 .setTypes(String.class, String.class)

@@ -4,20 +4,21 @@ import ai.djl.ndarray.NDList;
 import ai.djl.translate.NoBatchifyTranslator;
 import ai.djl.translate.TranslatorContext;
 import dev.jgpt.model.io.Checkpoints;
-import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import dev.jgpt.model.tokenizer.Tokenizer;
 
 /**
  * A DJL {@code Translator<String, String>} for a {@link GenerationBlock}: encodes the prompt with
- * the GPT-2 tokenizer and decodes the generated ids. On {@code prepare} it loads the model
- * folder's weights (HuggingFace GPT-2 or jgpt checkpoint) into the block, so that a folder loads
- * through {@code Criteria} / {@code ZooModel} / {@code Predictor} (see {@link GptCriteria}).
+ * the model's tokenizer (the one {@link dev.jgpt.model.tokenizer.Tokenizers#forModel} picks) and
+ * decodes the generated ids. On {@code prepare} it loads the model folder's weights (HuggingFace
+ * GPT-2 or jgpt checkpoint) into the block, so that a folder loads through {@code Criteria} /
+ * {@code ZooModel} / {@code Predictor} (see {@link GptCriteria}).
  */
 public final class TextGenerationTranslator implements NoBatchifyTranslator<String, String> {
 
-    private final Gpt2Tokenizer tokenizer;
+    private final Tokenizer tokenizer;
 
     /** A translator using {@code tokenizer} (which it does not close). */
-    public TextGenerationTranslator(Gpt2Tokenizer tokenizer) {
+    public TextGenerationTranslator(Tokenizer tokenizer) {
         this.tokenizer = tokenizer;
     }
 

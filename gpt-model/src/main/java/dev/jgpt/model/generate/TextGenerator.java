@@ -1,7 +1,7 @@
 package dev.jgpt.model.generate;
 
 import dev.jgpt.model.LanguageModel;
-import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import dev.jgpt.model.tokenizer.Tokenizer;
 import java.util.function.Consumer;
 
 /**
@@ -12,15 +12,15 @@ import java.util.function.Consumer;
 public final class TextGenerator {
 
     private final Generator generator;
-    private final Gpt2Tokenizer tokenizer;
+    private final Tokenizer tokenizer;
 
     /** Generates with {@code lm} (key/value cache on) and {@code tokenizer}. */
-    public TextGenerator(LanguageModel lm, Gpt2Tokenizer tokenizer) {
+    public TextGenerator(LanguageModel lm, Tokenizer tokenizer) {
         this(new Generator(lm), tokenizer);
     }
 
     /** Generates with {@code generator} and {@code tokenizer}. */
-    public TextGenerator(Generator generator, Gpt2Tokenizer tokenizer) {
+    public TextGenerator(Generator generator, Tokenizer tokenizer) {
         this.generator = generator;
         this.tokenizer = tokenizer;
     }
@@ -56,13 +56,13 @@ public final class TextGenerator {
      */
     public static final class IncrementalDecoder {
 
-        private final Gpt2Tokenizer tokenizer;
+        private final Tokenizer tokenizer;
         private long[] ids = new long[16];
         private int count;
         private int emitted;
 
         /** A decoder over {@code tokenizer}. */
-        public IncrementalDecoder(Gpt2Tokenizer tokenizer) {
+        public IncrementalDecoder(Tokenizer tokenizer) {
             this.tokenizer = tokenizer;
         }
 

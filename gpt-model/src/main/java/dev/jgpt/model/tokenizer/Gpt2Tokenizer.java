@@ -1,28 +1,27 @@
 package dev.jgpt.model.tokenizer;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
 
 /**
  * GPT-2's byte-level BPE tokenizer over DJL's {@link HuggingFaceTokenizer}, producing exactly
  * GPT-2's ids. Works offline with no file from the user ({@link #builtIn()}), or from OpenAI's
- * {@code encoder.json} + {@code vocab.bpe}, or from a HuggingFace {@code tokenizer.json}.
+ * {@code encoder.json} + {@code vocab.bpe}. (A GPT-2 folder's own {@code tokenizer.json} is read
+ * by {@link HfTokenizer}.)
  *
- * <p>Language-model settings: no special tokens added, no truncation (the HF default cuts at 512),
- * no padding. {@code <|endoftext|>} in the text becomes id 50256 unless it is disallowed, in which
- * case it is encoded as ordinary text.
+ * <p>Language-model settings: no special tokens added (GPT-2 adds none), no truncation (the HF
+ * default cuts at 512), no padding. {@code <|endoftext|>} in the text becomes id 50256, its only
+ * end id and the id batches are padded with; {@link #encodeOrdinary} encodes it as plain text.
  */
-public final class Gpt2Tokenizer implements AutoCloseable {
+public final class Gpt2Tokenizer implements Tokenizer {
+
+    /** {@code <|endoftext|>}: GPT-2's end id and padding. */
+    public static final long END_OF_TEXT = Gpt2Vocabulary.END_OF_TEXT_ID;
 
     private static final Map<String, String> OPTIONS =
             Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false",
@@ -48,41 +47,6 @@ public final class Gpt2Tokenizer implements AutoCloseable {
         return fromVocabulary(Gpt2Vocabulary.fromFiles(encoderJson, vocabBpe));
     }
 
-    /**
-     * From a HuggingFace {@code tokenizer.json}, or a model folder holding one. Its own special
-     * tokens apply; {@code allowEndOfText = false} has no separate effect here.
-     */
-    public static Gpt2Tokenizer fromTokenizerJson(Path path) throws IOException {
-        Path file = Files.isDirectory(path) ? path.resolve("tokenizer.json") : path;
-        if (!Files.isRegularFile(file)) {
-            throw new NoSuchFileException(file.toString(), null, "tokenizer.json not found");
-        }
-        String json = Files.readString(file, StandardCharsets.UTF_8);
-        int size;
-        try {
-            size = vocabSizeOf(JsonParser.parseString(json).getAsJsonObject());
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException(file + " is not a tokenizer.json: " + e.getMessage(), e);
-        }
-        HuggingFaceTokenizer tok = create(json);
-        return new Gpt2Tokenizer(tok, tok, size);
-    }
-
-    /** One past the largest id in {@code model.vocab} and {@code added_tokens}. */
-    private static int vocabSizeOf(JsonObject json) {
-        int max = -1;
-        for (Map.Entry<String, JsonElement> e :
-                json.getAsJsonObject("model").getAsJsonObject("vocab").entrySet()) {
-            max = Math.max(max, e.getValue().getAsInt());
-        }
-        if (json.has("added_tokens") && json.get("added_tokens").isJsonArray()) {
-            for (JsonElement t : json.getAsJsonArray("added_tokens")) {
-                max = Math.max(max, t.getAsJsonObject().get("id").getAsInt());
-            }
-        }
-        return max + 1;
-    }
-
     /** From a vocabulary and merges already in memory. */
     public static Gpt2Tokenizer fromVocabulary(Gpt2Vocabulary vocabulary) {
         HuggingFaceTokenizer with = create(vocabulary.toTokenizerJson(true));
@@ -100,26 +64,38 @@ public final class Gpt2Tokenizer implements AutoCloseable {
     }
 
     /** Number of ids, 50,257 for GPT-2. */
+    @Override
     public int vocabSize() {
         return vocabSize;
     }
 
     /** Encodes {@code text}, with {@code <|endoftext|>} allowed (it becomes 50256). */
+    @Override
     public long[] encode(String text) {
-        return encode(text, true);
+        return text.isEmpty() ? new long[0] : withEndOfText.encode(text).getIds();
     }
 
-    /**
-     * Encodes {@code text}.
-     *
-     * @param allowEndOfText whether {@code <|endoftext|>} becomes the special id; if not, its
-     *     characters are encoded like any other text
-     */
-    public long[] encode(String text, boolean allowEndOfText) {
-        if (text.isEmpty()) {
-            return new long[0];
-        }
-        return (allowEndOfText ? withEndOfText : ordinary).encode(text).getIds();
+    /** The same as {@link #encode}: GPT-2's tokenizer adds no special tokens. */
+    @Override
+    public long[] encodeWithSpecialTokens(String text) {
+        return encode(text);
+    }
+
+    /** Encodes {@code text} with {@code <|endoftext|>} as ordinary characters (tiktoken's {@code encode_ordinary}). */
+    public long[] encodeOrdinary(String text) {
+        return text.isEmpty() ? new long[0] : ordinary.encode(text).getIds();
+    }
+
+    /** {@code {50256}}. */
+    @Override
+    public long[] endIds() {
+        return new long[] {END_OF_TEXT};
+    }
+
+    /** 50256, as the book pads. */
+    @Override
+    public long padId() {
+        return END_OF_TEXT;
     }
 
     /**
@@ -127,6 +103,7 @@ public final class Gpt2Tokenizer implements AutoCloseable {
      *
      * @throws IllegalArgumentException for an id outside the vocabulary
      */
+    @Override
     public String decode(long[] ids) {
         for (long id : ids) {
             if (id < 0 || id >= vocabSize) {
@@ -140,8 +117,6 @@ public final class Gpt2Tokenizer implements AutoCloseable {
     @Override
     public void close() {
         withEndOfText.close();
-        if (ordinary != withEndOfText) {
-            ordinary.close();
-        }
+        ordinary.close();
     }
 }

@@ -60,6 +60,29 @@ public final class TestData {
         return target;
     }
 
+    /**
+     * A copy of the model folder {@code testdata/<name>} under {@code dir}, as a user would have
+     * it: every {@code .gz} file decompressed (e.g. {@code tokenizer.json}), the rest copied.
+     */
+    public static Path modelFolder(String name, Path dir) {
+        Path source = fixture(name);
+        Path target = dir.resolve(name);
+        try (var files = Files.list(source)) {
+            Files.createDirectories(target);
+            for (Path f : (Iterable<Path>) files::iterator) {
+                String file = f.getFileName().toString();
+                if (file.endsWith(".gz")) {
+                    gunzip(name + "/" + file.substring(0, file.length() - 3), target);
+                } else {
+                    Files.copy(f, target.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot copy testdata/" + name, e);
+        }
+        return target;
+    }
+
     private static Path existing(Path p) {
         if (!Files.exists(p)) {
             throw new IllegalStateException("Test data not found: " + p

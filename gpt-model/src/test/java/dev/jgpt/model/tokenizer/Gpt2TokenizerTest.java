@@ -85,7 +85,7 @@ class Gpt2TokenizerTest {
     void aHuggingFaceTokenizerJsonGivesTheSameIds(@TempDir Path tmp)
             throws IOException {
         Files.writeString(tmp.resolve("tokenizer.json"), Gpt2Vocabulary.builtIn().toTokenizerJson(true));
-        try (Gpt2Tokenizer fromJson = Gpt2Tokenizer.fromTokenizerJson(tmp)) {
+        try (Tokenizer fromJson = HfTokenizer.fromFolder(tmp)) {
             assertThat(fromJson.vocabSize()).isEqualTo(50_257);
             for (Vector v : vectors) {
                 assertThat(fromJson.encode(v.text())).as(v.text()).containsExactly(v.ids());
@@ -96,7 +96,7 @@ class Gpt2TokenizerTest {
     @Test
     void endOfTextIsSpecialOnlyWhenAllowed() {
         assertThat(tokenizer.encode("<|endoftext|>")).containsExactly(50256L);
-        long[] literal = tokenizer.encode("<|endoftext|>", false);
+        long[] literal = tokenizer.encodeOrdinary("<|endoftext|>");
         assertThat(literal).doesNotContain(50256L).hasSizeGreaterThan(1);
         assertThat(tokenizer.decode(literal)).isEqualTo("<|endoftext|>");
     }
