@@ -5,6 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import dev.jgpt.model.tokenizer.PromptFormat;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,9 +17,7 @@ import java.util.List;
 public final class InstructionData {
 
     /** The Alpaca preamble. */
-    public static final String PREAMBLE =
-            "Below is an instruction that describes a task. "
-                    + "Write a response that appropriately completes the request.";
+    public static final String PREAMBLE = PromptFormat.PREAMBLE;
 
     private InstructionData() {}
 
@@ -95,8 +94,7 @@ public final class InstructionData {
      * Instruction:}, and {@code ### Input:} only when the input is non-empty.
      */
     public static String formatPrompt(InstructionExample e) {
-        String instruction = PREAMBLE + "\n\n### Instruction:\n" + e.instruction();
-        return e.input().isEmpty() ? instruction : instruction + "\n\n### Input:\n" + e.input();
+        return PromptFormat.ALPACA.instruction(e.instruction(), e.input());
     }
 
     /** The text the model is trained on: the prompt, {@code ### Response:} and the output. */
@@ -106,7 +104,7 @@ public final class InstructionData {
 
     /** What separates the prompt from the response. */
     public static String responsePrefix() {
-        return "\n\n### Response:\n";
+        return PromptFormat.ALPACA.responsePrefix();
     }
 
     /**

@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.dataset.Batch;
 import dev.jgpt.model.testing.TestData;
+import dev.jgpt.model.tokenizer.ChatMessage;
 import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import dev.jgpt.model.tokenizer.PromptFormat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -43,6 +45,14 @@ class InstructionDataTest {
         assertThat(InstructionData.formatPrompt(noInput)).isEqualTo(
                 "Below is an instruction that describes a task. Write a response that appropriately"
                         + " completes the request.\n\n### Instruction:\nName a color.");
+    }
+
+    @Test
+    void aChatOfOneUserMessageIsTheTuningPrompt() {
+        // the server and chat render conversations with the same format the data is tuned in
+        String rendered = PromptFormat.ALPACA.render(List.of(ChatMessage.user("Name a colour.")));
+        assertThat(rendered).isEqualTo(InstructionData.formatPrompt(new InstructionExample("Name a colour.", "", ""))
+                + InstructionData.responsePrefix());
     }
 
     @Test

@@ -13,7 +13,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import dev.jgpt.model.io.AtomicFiles;
+import dev.jgpt.model.files.AtomicFiles;
 import dev.jgpt.model.io.CheckpointException;
 import dev.jgpt.model.io.Gpt2Checkpoint;
 import dev.jgpt.model.io.ParamsFile;
@@ -174,7 +174,10 @@ public final class TextClassifier implements AutoCloseable {
         }
     }
 
-    /** Saves into {@code dir} (created if needed), adapters included if attached. */
+    /**
+     * Saves into {@code dir} (created if needed): weights (adapters included if attached), config,
+     * labels, and the tokenizer files where the classifier has a tokenizer of its own.
+     */
     public void save(Path dir) {
         try {
             Files.createDirectories(dir);
@@ -195,6 +198,7 @@ public final class TextClassifier implements AutoCloseable {
             }
             AtomicFiles.writeString(dir.resolve(CLASSIFIER_FILE),
                     new Gson().newBuilder().setPrettyPrinting().create().toJson(json));
+            tokenizer.save(dir); // so that load() finds the same tokenizer
         } catch (IOException e) {
             throw new CheckpointException("Cannot save the classifier to " + dir + ": " + e, e);
         }

@@ -1,6 +1,6 @@
 package dev.jgpt.training;
 
-import dev.jgpt.model.io.AtomicFiles;
+import dev.jgpt.model.files.AtomicFiles;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;

@@ -3,9 +3,12 @@ package dev.jgpt.training;
 import dev.jgpt.datasets.InstructionData;
 import dev.jgpt.datasets.InstructionExample;
 import dev.jgpt.model.LanguageModel;
+import dev.jgpt.model.io.PromptFormatFile;
 import dev.jgpt.model.lora.Lora;
 import dev.jgpt.model.lora.LoraConfig;
+import dev.jgpt.model.tokenizer.PromptFormat;
 import dev.jgpt.model.tokenizer.Tokenizer;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -47,6 +50,37 @@ public final class InstructionFineTuner {
     public static PretrainConfig book(int contextLength, InstructionExample sample) {
         return new PretrainConfig(2, 8, contextLength, contextLength, 5e-5f, 0.1f, 0, 0f, 0, 1, 5, 5, 0,
                 InstructionData.formatPrompt(sample), 35, 0, 123);
+    }
+
+    /**
+     * Where {@link #save} put the tuned model.
+     *
+     * @param model the folder {@code serve}, {@code chat}, {@code generate} and {@code
+     *     generate-responses} take: the weights (adapters merged), config, tokenizer files where
+     *     the model had its own, and the prompt format it was tuned with
+     * @param adapters the LoRA adapters alone in peft's layout, or {@code null} without LoRA
+     */
+    public record SavedModel(Path model, Path adapters) {}
+
+    /**
+     * Keeps what the run produced under the run folder: with LoRA the adapters alone
+     * ({@code adapters/}), which are then merged into the weights; the model itself ({@code
+     * model/}) with its tokenizer and the prompt format ({@code prompt_format.json}) it was tuned
+     * in. {@code lm} stays usable, its adapters merged.
+     */
+    public SavedModel save(LanguageModel lm) throws IOException {
+        Path adapters = null;
+        LoraConfig attached = Lora.configOf(lm.block());
+        if (attached != null) {
+            adapters = out.resolve("adapters");
+            Lora.save(lm.block(), attached, adapters);
+            Lora.merge(lm.block());
+        }
+        Path model = out.resolve("model");
+        lm.save(model);
+        tokenizer.save(model);
+        PromptFormatFile.save(PromptFormat.ALPACA, model);
+        return new SavedModel(model, adapters);
     }
 
     /**

@@ -9,7 +9,7 @@ import dev.jgpt.datasets.InstructionExample;
 import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.generate.SamplingConfig;
 import dev.jgpt.model.generate.TextGenerator;
-import dev.jgpt.model.io.AtomicFiles;
+import dev.jgpt.model.files.AtomicFiles;
 import dev.jgpt.model.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -5,7 +5,7 @@ import ai.djl.nn.Parameter;
 import com.google.gson.Gson;
 import com.google.gson.JsonParseException;
 import dev.jgpt.model.LanguageModel;
-import dev.jgpt.model.io.AtomicFiles;
+import dev.jgpt.model.files.AtomicFiles;
 import dev.jgpt.model.lora.Lora;
 import dev.jgpt.model.nn.GptModel;
 import java.io.BufferedInputStream;

@@ -19,7 +19,11 @@ import dev.jgpt.model.lora.Lora;
 import dev.jgpt.model.lora.LoraConfig;
 import dev.jgpt.model.testing.FloatArrays;
 import dev.jgpt.model.testing.TestData;
+import dev.jgpt.model.io.PromptFormatFile;
 import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import dev.jgpt.model.tokenizer.PromptFormat;
+import dev.jgpt.model.tokenizer.Tokenizer;
+import dev.jgpt.model.tokenizer.Tokenizers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -156,6 +160,38 @@ class InstructionFineTunerTest {
             assertThat(r.steps()).isEqualTo(8);
             lm.block().gpt2Parameters().forEach((k, p) ->
                     assertThat(Arrays.equals(p.getArray().toFloatArray(), base.get(k))).as(k).isTrue());
+        }
+    }
+
+    @Test
+    void theSavedModelHoldsEverythingServeAndChatNeed() throws Exception {
+        LoraConfig lora = new LoraConfig(2, 4);
+        long[][] ids = {{6109, 3626, 6100, 345}};
+        try (LanguageModel lm = tiny()) {
+            InstructionFineTuner tuner = new InstructionFineTuner(config(1), true, lora, tokenizer, tmp, null);
+            tuner.train(lm, data.train().subList(0, 8), data.validation().subList(0, 4), null);
+            float[] tuned;
+            try (NDArray x = lm.manager().create(ids); NDArray logits = lm.logits(x)) {
+                tuned = logits.toFloatArray();
+            }
+            InstructionFineTuner.SavedModel saved = tuner.save(lm);
+            assertThat(saved.adapters()).isEqualTo(tmp.resolve("adapters"));
+            assertThat(saved.adapters().resolve(Lora.CONFIG_FILE)).exists();
+            assertThat(saved.adapters().resolve("adapter_model.safetensors")).exists();
+            assertThat(saved.model()).isEqualTo(tmp.resolve("model"));
+            assertThat(PromptFormatFile.read(saved.model())).isEqualTo(PromptFormat.ALPACA);
+            assertThat(saved.model().resolve(PromptFormatFile.FILE)).exists();
+            try (LanguageModel back = LanguageModel.load(saved.model(), Engine.getInstance().defaultDevice());
+                    Tokenizer t = Tokenizers.forModel(saved.model());
+                    NDArray x = back.manager().create(ids);
+                    NDArray logits = back.logits(x)) {
+                assertThat(Lora.configOf(back.block())).as("adapters merged into the weights").isNull();
+                float[] loaded = logits.toFloatArray();
+                for (int i = 0; i < tuned.length; i++) {
+                    assertThat(loaded[i]).isCloseTo(tuned[i], org.assertj.core.data.Offset.offset(1e-4f));
+                }
+                assertThat(t).isInstanceOf(Gpt2Tokenizer.class);
+            }
         }
     }
 

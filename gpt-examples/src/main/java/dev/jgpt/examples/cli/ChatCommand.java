@@ -1,15 +1,16 @@
 package dev.jgpt.examples.cli;
 
-import dev.jgpt.datasets.InstructionData;
-import dev.jgpt.datasets.InstructionExample;
 import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.generate.SamplingConfig;
 import dev.jgpt.model.generate.TextGenerator;
+import dev.jgpt.model.io.PromptFormatFile;
+import dev.jgpt.model.tokenizer.PromptFormat;
 import dev.jgpt.model.tokenizer.Tokenizer;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Paths;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -58,6 +59,7 @@ final class ChatCommand implements Callable<Integer> {
         }
         try (LanguageModel lm = dtype.convert(ModelSource.load(model, device.device())); Tokenizer tokenizer = ModelSource.tokenizer(model)) {
             TextGenerator generator = new TextGenerator(lm, tokenizer);
+            PromptFormat format = PromptFormatFile.read(Paths.get(model));
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             o.println("Instruction-tuned chat (Alpaca format). Type an instruction, 'instruction || input', or /exit.");
             while (true) {
@@ -71,10 +73,10 @@ final class ChatCommand implements Callable<Integer> {
                     continue;
                 }
                 int split = line.indexOf("||");
-                InstructionExample e = split < 0 ? new InstructionExample(line.strip(), "", "")
-                        : new InstructionExample(line.substring(0, split).strip(), line.substring(split + 2).strip(), "");
+                String instruction = split < 0 ? line.strip() : line.substring(0, split).strip();
+                String input = split < 0 ? "" : line.substring(split + 2).strip();
                 // the response header is part of the prompt, so the stream is the response itself
-                String prompt = InstructionData.formatPrompt(e) + InstructionData.responsePrefix();
+                String prompt = format.prompt(instruction, input);
                 generator.generate(prompt, sampling, piece -> {
                     o.print(piece);
                     o.flush();

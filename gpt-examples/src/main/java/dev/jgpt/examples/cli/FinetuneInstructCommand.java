@@ -137,20 +137,16 @@ final class FinetuneInstructCommand implements Callable<Integer> {
                     lm.manager().getDevice(), checkpoint.map(p -> "; resuming from " + p).orElse(""));
             o.flush();
             long start = System.nanoTime();
-            Pretrainer.Result r = new InstructionFineTuner(cfg, maskPrompt, lora, tokenizer, out,
-                    new Progress(o, err, lm)).train(lm, splits.train(), splits.validation(), checkpoint.orElse(null));
+            InstructionFineTuner tuner = new InstructionFineTuner(cfg, maskPrompt, lora, tokenizer, out,
+                    new Progress(o, err, lm));
+            Pretrainer.Result r = tuner.train(lm, splits.train(), splits.validation(), checkpoint.orElse(null));
             o.printf(Locale.ROOT, "done: %d steps, %,d tokens, %.1f s training (%.0f tokens/s), %.1f s in all%n",
                     r.steps(), r.tokensSeen(), r.trainingSeconds(), r.tokensSeen() / Math.max(r.trainingSeconds(), 1e-9),
                     (System.nanoTime() - start) / 1e9);
-            LoraConfig attached = Lora.configOf(lm.block());
-            if (attached != null) {
-                Lora.save(lm.block(), attached, out.resolve("adapters"));
-                Lora.merge(lm.block());
-                o.printf("wrote the LoRA adapters to %s and merged them%n", out.resolve("adapters"));
+            InstructionFineTuner.SavedModel saved = tuner.save(lm);
+            if (saved.adapters() != null) {
+                o.printf("wrote the LoRA adapters to %s and merged them%n", saved.adapters());
             }
-            lm.save(out.resolve("model"));
-            // the chat format the model was tuned with travels with it (read by jgpt serve)
-            dev.jgpt.examples.serve.PromptFormat.ALPACA.save(out.resolve("model"));
             o.printf("wrote %s, %s and %s%n", out.resolve("model"), out.resolve("metrics.csv"), out.resolve("loss.png"));
             if (testLimit >= 0) {
                 List<InstructionExample> test = testLimit == 0 ? splits.test()

@@ -2,16 +2,17 @@ package dev.jgpt.examples.cli;
 
 import dev.jgpt.examples.serve.CompletionService;
 import dev.jgpt.examples.serve.OpenAiServer;
-import dev.jgpt.examples.serve.PromptFormat;
 import dev.jgpt.model.LanguageModel;
+import dev.jgpt.model.io.PromptFormatFile;
+import dev.jgpt.model.tokenizer.PromptFormat;
 import dev.jgpt.model.tokenizer.Tokenizer;
 import java.io.PrintWriter;
 import java.nio.file.Paths;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code jgpt serve}: an OpenAI-compatible HTTP server for a model folder. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -79,7 +80,7 @@ final class ServeCommand implements Callable<Integer> {
                 // inference only: weights that need no gradient record no graph on any thread
                 lm.block().freezeParameters(true);
                 OpenAiServer server = new OpenAiServer(new CompletionService(lm, tokenizer),
-                        PromptFormat.of(Paths.get(model)), name, host, port, maxConcurrency, maxQueue);
+                        PromptFormatFile.read(Paths.get(model)), name, host, port, maxConcurrency, maxQueue);
                 return new Served(lm, tokenizer, server);
             } catch (java.io.IOException | RuntimeException e) {
                 if (tokenizer != null) {

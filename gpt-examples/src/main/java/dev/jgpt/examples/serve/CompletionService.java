@@ -101,93 +101,9 @@ public final class CompletionService {
         SamplingConfig cfg = SamplingConfig.greedy(r.maxTokens())
                 .withSampling(r.temperature(), r.topK(), r.topP(), r.seed())
                 .withEndOfText(SamplingConfig.GPT2_END_OF_TEXT);
-        StopFilter filter = new StopFilter(r.stop(), sink);
-        TextGenerator.IncrementalDecoder decoder = new TextGenerator.IncrementalDecoder(tokenizer);
-        int[] count = {0};
-        long[] out = new Generator(lm).generate(ids, cfg, id -> {
-            count[0]++;
-            return filter.accept(decoder.add(id));
-        });
-        boolean stopped = filter.stopped();
-        if (!stopped) {
-            filter.accept(decoder.flush());
-            stopped = filter.stopped();
-        }
-        filter.finish();
-        boolean hitEnd = out.length < r.maxTokens() && !filter.cancelled();
-        String reason = stopped || hitEnd ? "stop" : "length";
-        return new Result(filter.text(), reason, ids.length, count[0]);
-    }
-
-    /**
-     * Cuts the text at the first stop sequence, holding back just enough streamed text that a
-     * stop sequence split across pieces is never sent.
-     */
-    static final class StopFilter {
-        private final List<String> stops;
-        private final Sink sink;
-        private final int holdBack;
-        private final StringBuilder all = new StringBuilder();
-        private int sent;
-        private boolean stopped;
-        private boolean cancelled;
-
-        StopFilter(List<String> stops, Sink sink) {
-            this.stops = stops == null ? List.of() : stops;
-            this.sink = sink;
-            this.holdBack = this.stops.stream().mapToInt(String::length).max().orElse(1) - 1;
-        }
-
-        /** Adds a piece; false to stop generating. */
-        boolean accept(String piece) {
-            if (stopped || cancelled) {
-                return false;
-            }
-            all.append(piece);
-            int cut = -1;
-            for (String s : stops) {
-                int at = all.indexOf(s, Math.max(0, sent - s.length()));
-                if (at >= 0 && (cut < 0 || at < cut)) {
-                    cut = at;
-                }
-            }
-            if (cut >= 0) {
-                all.setLength(cut);
-                stopped = true;
-                send(all.length());
-                return false;
-            }
-            return send(all.length() - holdBack);
-        }
-
-        private boolean send(int upTo) {
-            if (sink != null && upTo > sent) {
-                String piece = all.substring(sent, upTo);
-                sent = upTo;
-                if (!sink.onText(piece)) {
-                    cancelled = true;
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        void finish() {
-            if (!cancelled) {
-                send(all.length());
-            }
-        }
-
-        boolean stopped() {
-            return stopped;
-        }
-
-        boolean cancelled() {
-            return cancelled;
-        }
-
-        String text() {
-            return all.toString();
-        }
+        TextGenerator.Completion c = new TextGenerator(new Generator(lm), tokenizer)
+                .complete(ids, cfg, r.stop(), sink == null ? null : sink::onText);
+        String reason = c.finishReason() == TextGenerator.FinishReason.STOP ? "stop" : "length";
+        return new Result(c.text(), reason, c.promptTokens(), c.completionTokens());
     }
 }

@@ -10,6 +10,8 @@ import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.jgpt.model.tokenizer.ChatMessage;
+import dev.jgpt.model.tokenizer.PromptFormat;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -399,7 +401,7 @@ public final class OpenAiServer implements AutoCloseable {
         if (m == null || !m.isJsonArray() || m.getAsJsonArray().isEmpty()) {
             throw new CompletionService.InvalidRequest("messages", "'messages' must be a non-empty list");
         }
-        List<PromptFormat.Message> messages = new ArrayList<>();
+        List<ChatMessage> messages = new ArrayList<>();
         JsonArray array = m.getAsJsonArray();
         for (int i = 0; i < array.size(); i++) {
             JsonElement e = array.get(i);
@@ -417,7 +419,7 @@ public final class OpenAiServer implements AutoCloseable {
                     .isString()) {
                 throw new CompletionService.InvalidRequest(at + ".content", "'" + at + ".content' must be a string");
             }
-            messages.add(new PromptFormat.Message(role, o.get("content").getAsString()));
+            messages.add(new ChatMessage(role, o.get("content").getAsString()));
         }
         if (!messages.get(messages.size() - 1).role().equals("user")) {
             throw new CompletionService.InvalidRequest("messages", "The last message must be the user's");

@@ -2,6 +2,8 @@ package dev.jgpt.examples.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jgpt.model.tokenizer.ChatMessage;
+import dev.jgpt.model.tokenizer.PromptFormat;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -106,7 +108,7 @@ class ChatPageBrowserTest {
                 "return arguments[0].querySelector('.text').textContent;", message);
     }
 
-    private static int promptTokens(List<PromptFormat.Message> conversation) {
+    private static int promptTokens(List<ChatMessage> conversation) {
         return tiny.tokens(PromptFormat.ALPACA.render(conversation));
     }
 
@@ -129,7 +131,7 @@ class ChatPageBrowserTest {
         set("max-tokens", "8");
 
         // turn 1: the page's answer is the server's greedy answer, streamed in several pieces
-        PromptFormat.Message q1 = new PromptFormat.Message("user", "Name a colour.");
+        ChatMessage q1 = new ChatMessage("user", "Name a colour.");
         say(q1.content());
         WebElement a1 = awaitAnswer(1);
         String reply1 = tiny.chatGreedy(List.of(q1), 8);
@@ -139,14 +141,14 @@ class ChatPageBrowserTest {
                 .isEqualTo(promptTokens(List.of(q1)) + " prompt + 8 tokens, cut at max tokens");
 
         // turn 2: the request carries turn 1, so the answer is the reply to the whole conversation
-        PromptFormat.Message q2 = new PromptFormat.Message("user", "Another one?");
+        ChatMessage q2 = new ChatMessage("user", "Another one?");
         say(q2.content());
         WebElement a2 = awaitAnswer(2);
-        String reply2 = tiny.chatGreedy(List.of(q1, new PromptFormat.Message("assistant", reply1), q2), 8);
+        String reply2 = tiny.chatGreedy(List.of(q1, new ChatMessage("assistant", reply1), q2), 8);
         assertThat(text(a2)).isEqualTo(reply2);
         // the random tiny model answers much the same to anything, so the prompt size is the proof
         assertThat(a2.findElement(By.className("meta")).getText()).startsWith(promptTokens(List.of(q1,
-                new PromptFormat.Message("assistant", reply1), q2)) + " prompt + ");
+                new ChatMessage("assistant", reply1), q2)) + " prompt + ");
         assertThat(driver.findElements(By.cssSelector(".msg.user"))).extracting(WebElement::getText)
                 .containsExactly(q1.content(), q2.content());
         assertThat(driver.findElement(By.id("error")).isDisplayed()).isFalse();
@@ -174,12 +176,12 @@ class ChatPageBrowserTest {
         driver.findElement(By.id("send")).click();
         WebElement a3 = awaitAnswer(3);
         assertThat(driver.findElement(By.id("error")).isDisplayed()).isFalse();
-        PromptFormat.Message q3 = new PromptFormat.Message("user", "Too long");
-        List<PromptFormat.Message> conversation = new java.util.ArrayList<>(List.of(q1,
-                new PromptFormat.Message("assistant", reply1), q2, new PromptFormat.Message("assistant", reply2), q3));
+        ChatMessage q3 = new ChatMessage("user", "Too long");
+        List<ChatMessage> conversation = new java.util.ArrayList<>(List.of(q1,
+                new ChatMessage("assistant", reply1), q2, new ChatMessage("assistant", reply2), q3));
         String reply3 = tiny.chatGreedy(conversation, 8);
         assertThat(text(a3)).isEqualTo(reply3);
-        conversation.add(new PromptFormat.Message("assistant", reply3));
+        conversation.add(new ChatMessage("assistant", reply3));
 
         // Stop: while the request waits for the busy slot, the button drops it; the turn stays
         // (empty), the server lets the request go when it reaches the slot, and chat goes on
@@ -193,9 +195,9 @@ class ChatPageBrowserTest {
         waitUpTo(30).until(d -> tiny.server.slots().availablePermits() == 1 && tiny.server.slots().getQueueLength() == 0);
         assertThat(text(answers().get(3))).isEmpty();
         assertThat(driver.findElement(By.id("stop")).isDisplayed()).isFalse();
-        conversation.add(new PromptFormat.Message("user", "Wait"));
-        conversation.add(new PromptFormat.Message("assistant", ""));
-        PromptFormat.Message q5 = new PromptFormat.Message("user", "Go on.");
+        conversation.add(new ChatMessage("user", "Wait"));
+        conversation.add(new ChatMessage("assistant", ""));
+        ChatMessage q5 = new ChatMessage("user", "Go on.");
         say(q5.content());
         waitUpTo(60).until(d -> "done".equals(answers().get(answers().size() - 1).getAttribute("data-state")));
         WebElement a5 = answers().get(4);

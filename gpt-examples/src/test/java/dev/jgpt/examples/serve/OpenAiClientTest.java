@@ -15,6 +15,8 @@ import com.openai.models.completions.CompletionChoice;
 import com.openai.models.completions.CompletionCreateParams;
 import com.openai.models.completions.CompletionUsage;
 import com.openai.models.models.Model;
+import dev.jgpt.model.tokenizer.ChatMessage;
+import dev.jgpt.model.tokenizer.PromptFormat;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -102,7 +104,7 @@ class OpenAiClientTest {
                 .maxCompletionTokens(6)
                 .temperature(0.0)
                 .build();
-        List<PromptFormat.Message> messages = List.of(new PromptFormat.Message("user", "Name a colour."));
+        List<ChatMessage> messages = List.of(new ChatMessage("user", "Name a colour."));
         String want = tiny.chatGreedy(messages, 6);
         int wantTokens = tiny.greedyIds(PromptFormat.ALPACA.render(messages), 6).length;
 

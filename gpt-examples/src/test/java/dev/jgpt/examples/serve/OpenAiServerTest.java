@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.jgpt.model.tokenizer.ChatMessage;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -283,7 +284,7 @@ class OpenAiServerTest {
     }
 
     private static String chatExpected() {
-        return tiny.chatGreedy(List.of(new PromptFormat.Message("user", "Name a colour.")), 5);
+        return tiny.chatGreedy(List.of(new ChatMessage("user", "Name a colour.")), 5);
     }
 
     @Test

@@ -4,7 +4,9 @@ import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.generate.Generator;
 import dev.jgpt.model.generate.SamplingConfig;
 import dev.jgpt.model.testing.TinyGpt2Fixture;
+import dev.jgpt.model.tokenizer.ChatMessage;
 import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
+import dev.jgpt.model.tokenizer.PromptFormat;
 import dev.jgpt.model.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.util.List;
@@ -58,7 +60,7 @@ final class TinyServer implements AutoCloseable {
     }
 
     /** The greedy assistant reply to {@code messages}, rendered as the server renders them. */
-    String chatGreedy(List<PromptFormat.Message> messages, int maxTokens) {
+    String chatGreedy(List<ChatMessage> messages, int maxTokens) {
         return greedy(PromptFormat.ALPACA.render(messages), maxTokens);
     }
 

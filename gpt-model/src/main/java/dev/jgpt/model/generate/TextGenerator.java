@@ -2,14 +2,39 @@ package dev.jgpt.model.generate;
 
 import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.tokenizer.Tokenizer;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
  * Text in, text out: tokenizes the prompt, generates, and decodes. With a text listener the
  * continuation is streamed as it is produced, holding back only the bytes of a character that a
- * later token completes.
+ * later token completes, and with stop sequences only as much text as could begin one.
  */
 public final class TextGenerator {
+
+    /** Why a generation ended. */
+    public enum FinishReason {
+        /** An end id or a stop sequence. */
+        STOP,
+        /** The token limit, or the receiver asked for no more. */
+        LENGTH
+    }
+
+    /**
+     * What {@link #complete} produced.
+     *
+     * @param text the continuation, without the prompt and cut before any stop sequence
+     * @param finishReason why it ended
+     * @param promptTokens tokens in the prompt
+     * @param completionTokens tokens generated (including any that made up a stop sequence)
+     */
+    public record Completion(String text, FinishReason finishReason, int promptTokens, int completionTokens) {}
+
+    /** Receives streamed text; returns false to stop generating (e.g. the client has gone). */
+    @FunctionalInterface
+    public interface TextSink {
+        boolean onText(String piece);
+    }
 
     private final Generator generator;
     private final Tokenizer tokenizer;
@@ -48,6 +73,35 @@ public final class TextGenerator {
             onText.accept(rest);
         }
         return tokenizer.decode(out);
+    }
+
+    /**
+     * Continues {@code promptIds}, cutting the text at the first of {@code stops} (and stopping
+     * there), streaming it to {@code sink} if given. A stop sequence split across tokens or
+     * streamed pieces is never sent.
+     *
+     * @param stops stop sequences, none empty; {@code null} or empty for none
+     */
+    public Completion complete(long[] promptIds, SamplingConfig config, List<String> stops, TextSink sink) {
+        if (promptIds.length == 0) {
+            throw new IllegalArgumentException("The prompt is empty: give some text to continue");
+        }
+        StopSequences filter = new StopSequences(stops, sink);
+        IncrementalDecoder decoder = new IncrementalDecoder(tokenizer);
+        int[] count = {0};
+        long[] out = generator.generate(promptIds, config, id -> {
+            count[0]++;
+            return filter.accept(decoder.add(id));
+        });
+        boolean stopped = filter.stopped();
+        if (!stopped) {
+            filter.accept(decoder.flush());
+            stopped = filter.stopped();
+        }
+        filter.finish();
+        boolean hitEnd = out.length < config.maxNewTokens() && !filter.cancelled();
+        return new Completion(filter.text(), stopped || hitEnd ? FinishReason.STOP : FinishReason.LENGTH,
+                promptIds.length, count[0]);
     }
 
     /**

@@ -8,6 +8,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.initializer.Initializer;
 import dev.jgpt.model.GptConfig;
 import dev.jgpt.model.LanguageModel;
+import dev.jgpt.model.files.AtomicFiles;
 import dev.jgpt.model.nn.GptModel;
 import java.io.IOException;
 import java.nio.FloatBuffer;

@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.jgpt.model.GptConfig;
 import dev.jgpt.model.LanguageModel;
+import dev.jgpt.model.files.AtomicFiles;
 import dev.jgpt.model.lora.Lora;
 import dev.jgpt.model.lora.LoraConfig;
 import dev.jgpt.model.nn.GptModel;

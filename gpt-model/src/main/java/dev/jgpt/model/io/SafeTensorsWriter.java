@@ -1,6 +1,7 @@
 package dev.jgpt.model.io;
 
 import com.google.gson.Gson;
+import dev.jgpt.model.files.AtomicFiles;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;

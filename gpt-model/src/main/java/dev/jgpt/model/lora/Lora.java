@@ -9,7 +9,7 @@ import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import dev.jgpt.model.io.AtomicFiles;
+import dev.jgpt.model.files.AtomicFiles;
 import dev.jgpt.model.io.CheckpointException;
 import dev.jgpt.model.io.SafeTensors;
 import dev.jgpt.model.io.SafeTensorsWriter;

@@ -92,6 +92,12 @@ public final class Gpt2Tokenizer implements Tokenizer {
         return new long[] {END_OF_TEXT};
     }
 
+    /** Writes nothing: with no {@code tokenizer.json} in a folder, GPT-2's built-in tokenizer is the one used. */
+    @Override
+    public void save(Path dir) {
+        // the family default needs no file
+    }
+
     /** 50256, as the book pads. */
     @Override
     public long padId() {

@@ -6,6 +6,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import dev.jgpt.model.files.AtomicFiles;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,6 +16,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -45,12 +47,16 @@ public final class HfTokenizer implements Tokenizer {
     private final int vocabSize;
     private final long[] endIds;
     private final long padId;
+    /** The files as read, by name, so that {@link #save} writes them back unchanged. */
+    private final Map<String, String> files;
 
-    private HfTokenizer(HuggingFaceTokenizer tokenizer, int vocabSize, long[] endIds, long padId) {
+    private HfTokenizer(HuggingFaceTokenizer tokenizer, int vocabSize, long[] endIds, long padId,
+            Map<String, String> files) {
         this.tokenizer = tokenizer;
         this.vocabSize = vocabSize;
         this.endIds = endIds;
         this.padId = padId;
+        this.files = files;
     }
 
     /**
@@ -87,9 +93,26 @@ public final class HfTokenizer implements Tokenizer {
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(source + " is not a tokenizer.json: " + e.getMessage(), e);
         }
+        // what save() writes back: the files' content, and end ids that only the model's
+        // config.json gave in a generation_config.json
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put(TOKENIZER_FILE, tokenizerJson);
+        if (tokenizerConfig != null) {
+            files.put(TOKENIZER_CONFIG_FILE, tokenizerConfig.toString());
+        }
         long[] ends = ids(generationConfig, "eos_token_id", GENERATION_CONFIG_FILE);
+        if (generationConfig != null) {
+            files.put(GENERATION_CONFIG_FILE, generationConfig.toString());
+        }
         if (ends == null) {
             ends = ids(modelConfig, "eos_token_id", CONFIG_FILE);
+            if (ends != null) {
+                JsonObject g = new JsonObject();
+                JsonArray a = new JsonArray();
+                Arrays.stream(ends).forEach(a::add);
+                g.add("eos_token_id", a);
+                files.put(GENERATION_CONFIG_FILE, g.toString());
+            }
         }
         if (ends == null) {
             Long eos = tokenId(tokenizerConfig, "eos_token", added);
@@ -110,7 +133,7 @@ public final class HfTokenizer implements Tokenizer {
         try {
             HuggingFaceTokenizer tok = HuggingFaceTokenizer.newInstance(
                     new ByteArrayInputStream(tokenizerJson.getBytes(StandardCharsets.UTF_8)), OPTIONS);
-            return new HfTokenizer(tok, size, ends, padId);
+            return new HfTokenizer(tok, size, ends, padId, files);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (RuntimeException e) {
@@ -205,6 +228,19 @@ public final class HfTokenizer implements Tokenizer {
             return JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
         } catch (JsonParseException | IllegalStateException e) {
             throw new IllegalArgumentException(file + " is not a JSON object: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes the tokenizer files with the content they were read with ({@code tokenizer.json}, and
+     * {@code tokenizer_config.json} and {@code generation_config.json} where there were such; end
+     * ids that came from the model's {@code config.json} go into {@code generation_config.json}).
+     */
+    @Override
+    public void save(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        for (Map.Entry<String, String> f : files.entrySet()) {
+            AtomicFiles.writeString(dir.resolve(f.getKey()), f.getValue());
         }
     }
 

@@ -37,6 +37,13 @@ public interface Tokenizer extends AutoCloseable {
      */
     long[] endIds();
 
+    /**
+     * Writes into the model folder {@code dir} what makes {@link Tokenizers#forModel} give this
+     * tokenizer back: nothing for a family's default tokenizer, the tokenizer files for one read
+     * from a folder. Each file is written atomically.
+     */
+    void save(java.nio.file.Path dir) throws java.io.IOException;
+
     /** The id that pads a batch: the tokenizer's pad token, else its first end id, else 0. */
     long padId();
 

@@ -85,6 +85,32 @@ class HfTokenizerTest {
     }
 
     @Test
+    void savedFilesGiveTheSameTokenizerBack() throws IOException {
+        Path qwen = TestData.modelFolder("qwen3-tiny", tmp);
+        Files.delete(qwen.resolve(HfTokenizer.GENERATION_CONFIG_FILE)); // end id only in config.json
+        Path copy = tmp.resolve("copy");
+        String text = "<|im_start|>user\nHello, world!<|im_end|>";
+        try (Tokenizer t = Tokenizers.forModel(qwen)) {
+            t.save(copy);
+            assertThat(copy.resolve(HfTokenizer.CONFIG_FILE)).doesNotExist(); // the model's file, not the tokenizer's
+            try (Tokenizer back = Tokenizers.forModel(copy)) {
+                assertThat(back.encode(text)).containsExactly(t.encode(text));
+                assertThat(back.endIds()).containsExactly(151645);
+                assertThat(back.padId()).isEqualTo(t.padId());
+                assertThat(back.vocabSize()).isEqualTo(t.vocabSize());
+            }
+        }
+        try (Tokenizer builtIn = Tokenizers.forModel(null)) {
+            Path none = tmp.resolve("none");
+            Files.createDirectories(none);
+            builtIn.save(none);
+            try (var files = Files.list(none)) {
+                assertThat(files).isEmpty(); // the family default needs no file
+            }
+        }
+    }
+
+    @Test
     void aFolderWithoutTokenizerJsonGetsTheBuiltInGpt2Tokenizer() {
         try (Tokenizer t = Tokenizers.forModel(TestData.fixture("tiny-gpt2"));
                 Tokenizer preset = Tokenizers.forModel(null)) {

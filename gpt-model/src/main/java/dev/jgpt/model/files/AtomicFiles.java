@@ -1,4 +1,4 @@
-package dev.jgpt.model.io;
+package dev.jgpt.model.files;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
