@@ -11,7 +11,7 @@ import dev.jgpt.model.io.Checkpoints;
 import dev.jgpt.model.io.JgptCheckpoint;
 import dev.jgpt.model.nn.GptModel;
 import dev.jgpt.model.nn.InitStyle;
-import dev.jgpt.model.nn.KvCache;
+import dev.jgpt.model.nn.ForwardState;
 import java.nio.file.Path;
 
 /**
@@ -142,7 +142,7 @@ public final class LanguageModel implements AutoCloseable {
             gpt.copyParametersFrom(block);
             LanguageModel lm = new LanguageModel(copy);
             try (NDManager scope = copy.getNDManager().newSubManager()) {
-                lm.lastLogits(scope.create(new long[] {0}).reshape(1, 1), null); // fails now if it cannot run
+                lm.logits(scope.create(new long[] {0}).reshape(1, 1)); // fails now if it cannot run
             }
             return lm;
         } catch (UnsupportedOperationException | ai.djl.engine.EngineException e) {
@@ -187,41 +187,7 @@ public final class LanguageModel implements AutoCloseable {
      * @return logits {@code (B, T, V)}, attached to {@code ids}' manager
      */
     public NDArray logits(NDArray ids) {
-        return block.forward(inferenceStore, ids, false);
-    }
-
-    /**
-     * Logits for {@code ids} that continue the tokens in {@code cache}, extending it.
-     *
-     * @param ids the new token ids {@code (B, T)}
-     * @return logits {@code (B, T, V)} for the new positions
-     */
-    public NDArray logits(NDArray ids, KvCache cache) {
-        return block.forward(inferenceStore, ids, false, cache);
-    }
-
-    /**
-     * Logits of the last position only, in inference mode: what a generation step needs.
-     *
-     * @param ids token ids {@code (B, T)} following the tokens in {@code cache} ({@code null} for
-     *     none), which is extended with them
-     * @return logits {@code (B, V)}
-     */
-    public NDArray lastLogits(NDArray ids, KvCache cache) {
-        return block.forwardLast(inferenceStore, ids, false, cache);
-    }
-
-    /**
-     * Last-position logits for a left-padded batch (see {@link GptModel#forwardLast(
-     * ParameterStore, NDArray, NDArray, NDArray, boolean, KvCache)}).
-     */
-    public NDArray lastLogits(NDArray ids, NDArray positions, NDArray keyMask, KvCache cache) {
-        return block.forwardLast(inferenceStore, ids, positions, keyMask, false, cache);
-    }
-
-    /** An empty key/value cache for this model; close it when done. */
-    public KvCache newCache() {
-        return block.newCache(model.getNDManager());
+        return block.logits(inferenceStore, ids, ForwardState.inference());
     }
 
     @Override

@@ -55,8 +55,8 @@ class TextClassifierTest {
                 NDManager m = lm.manager().newSubManager()) {
             assertThat(c.block().gpt().gpt2Parameters()).doesNotContainKey("lm_head.weight");
             NDArray ids = m.create(new long[] {464, 3290, 318, 257}).reshape(1, 4);
-            float[] want = lm.block().hidden(new ai.djl.training.ParameterStore(m, false), ids, false).toFloatArray();
-            float[] got = c.block().gpt().hidden(new ai.djl.training.ParameterStore(m, false), ids, false).toFloatArray();
+            float[] want = lm.block().hidden(new ai.djl.training.ParameterStore(m, false), ids, dev.jgpt.model.nn.ForwardState.inference()).toFloatArray();
+            float[] got = c.block().gpt().hidden(new ai.djl.training.ParameterStore(m, false), ids, dev.jgpt.model.nn.ForwardState.inference()).toFloatArray();
             FloatArrays.assertBitEqual(got, want);
         }
     }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.NDManager;
 import dev.jgpt.model.LanguageModel;
 import ai.djl.training.ParameterStore;
+import dev.jgpt.model.nn.ForwardState;
 import dev.jgpt.model.nn.GptModel;
 import dev.jgpt.model.nn.KvCache;
 import java.util.Arrays;
@@ -188,9 +189,9 @@ public final class Generator {
             for (int i = 0; i < b; i++) {
                 System.arraycopy(real[i], 0, mask, i * keys, keys);
             }
-            NDArray keyMask = GptModel.paddingMask(scope.create(mask).reshape(b, keys));
-            float[] flat = gpt.forwardLast(ps, ids, pos, keyMask, false, cache)
-                    .toType(DataType.FLOAT32, false).toFloatArray();
+            ForwardState state = ForwardState.inference().withCache(cache).withPositions(pos)
+                    .withPaddingMask(ForwardState.paddingMask(scope.create(mask).reshape(b, keys)));
+            float[] flat = gpt.lastLogits(ps, ids, state).toType(DataType.FLOAT32, false).toFloatArray();
             int v = flat.length / b;
             float[][] rows = new float[b][];
             for (int i = 0; i < b; i++) {
@@ -226,7 +227,8 @@ public final class Generator {
         }
         try (NDManager scope = manager.newSubManager()) {
             NDArray ids = scope.create(feed).reshape(1, feed.length);
-            return gpt.forwardLast(ps, ids, false, cache).get(0).toType(DataType.FLOAT32, false).toFloatArray();
+            return gpt.lastLogits(ps, ids, ForwardState.inference().withCache(cache)).get(0)
+                    .toType(DataType.FLOAT32, false).toFloatArray();
         }
     }
 }

@@ -54,67 +54,43 @@ public final class CausalSelfAttention extends UnaryBlock {
         return cProj;
     }
 
-    /** {@code (B, T, C) -> (B, T, C)}. */
+    /** {@code (B, T, C) -> (B, T, C)}: a plain pass (no cache, no padding) over {@code x} alone. */
+    @Override
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
-        return forward(ps, x, training, null, 0, null);
+        return forward(ps, x, new ForwardPass(ForwardState.of(training), x), 0);
     }
 
     /**
-     * {@code (B, T, C) -> (B, T, C)}, attending also to the keys and values already in {@code
-     * cache} (the new tokens sit at positions {@code cache.length() ..}) and appending the new
-     * ones to it; {@code keyMask} {@code (B, T_keys)} is added to every query's scores, 0 for
-     * real keys and a large negative number for padding (see {@link GptModel#paddingMask}).
+     * {@code (B, T, C) -> (B, T, C)} within {@code pass}: attending also to the keys and values
+     * already in its cache (the new tokens sit at positions {@code pass.offset() ..}) and
+     * appending the new ones, under the pass's mask.
      *
-     * @param cache the cache, or {@code null} for a plain forward pass
      * @param layer this block's index in the cache
-     * @param keyMask the additive padding mask, or {@code null}
      */
-    public NDArray forward(
-            ParameterStore ps,
-            NDArray x,
-            boolean training,
-            KvCache cache,
-            int layer,
-            NDArray keyMask) {
+    public NDArray forward(ParameterStore ps, NDArray x, ForwardPass pass, int layer) {
         long b = x.getShape().get(0);
         long t = x.getShape().get(1);
+        boolean training = pass.isTraining();
         NDList qkv = cAttn.forward(ps, x, training).split(3, 2);
         NDArray q = heads(qkv.get(0), b, t);
-        NDArray k = heads(qkv.get(1), b, t);
-        NDArray v = heads(qkv.get(2), b, t);
-        int offset = 0;
-        if (cache != null) {
-            offset = cache.length();
-            NDArray[] kv = cache.append(layer, k, v);
-            k = kv[0];
-            v = kv[1];
-        }
-        NDArray context = attend(q, k, v, offset, keyMask, training);
+        NDArray[] kv = pass.keysAndValues(layer, heads(qkv.get(1), b, t), heads(qkv.get(2), b, t));
+        NDArray context = attend(q, kv[0], kv[1], pass.mask(), training);
         return cProj.forward(ps, mergeHeads(context, b, t), training);
     }
 
     /**
-     * Scaled dot-product attention with the causal mask.
+     * Scaled dot-product attention under an additive mask.
      *
-     * @param q queries {@code (B, H, Tq, D)} at absolute positions {@code offset ..}
-     * @param k keys {@code (B, H, Tk, D)} at positions {@code 0 .. Tk-1}
+     * @param q queries {@code (B, H, Tq, D)}
+     * @param k keys {@code (B, H, Tk, D)}
      * @param v values {@code (B, H, Tk, D)}
-     * @param keyMask additive {@code (B, Tk)} padding mask, or {@code null}
+     * @param mask additive, broadcastable onto {@code (B, H, Tq, Tk)} (see {@link ForwardPass#mask})
      * @return {@code (B, H, Tq, D)}
      */
-    NDArray attend(
-            NDArray q, NDArray k, NDArray v, int offset, NDArray keyMask, boolean training) {
-        int tq = (int) q.getShape().get(2);
-        int tk = (int) k.getShape().get(2);
+    NDArray attend(NDArray q, NDArray k, NDArray v, NDArray mask, boolean training) {
         float scale = (float) (1.0 / Math.sqrt(embedDim / (double) numHeads));
         NDArray scores = Scalars.mul(q, scale).matMul(k.transpose(0, 1, 3, 2)); // (B, H, Tq, Tk)
-        // masks are built in fp32; cast to the scores' type so an fp16 model stays fp16
-        scores = scores.add(CausalMask.additive(q.getManager(), tq, tk, offset).toType(scores.getDataType(), false));
-        if (keyMask != null) {
-            scores = scores.add(keyMask.reshape(keyMask.getShape().get(0), 1, 1, tk)
-                    .toType(scores.getDataType(), false));
-        }
-        NDArray weights = Dropouts.apply(scores.softmax(3), attnDrop, training);
+        NDArray weights = Dropouts.apply(scores.add(mask).softmax(3), attnDrop, training);
         return weights.matMul(v);
     }
 

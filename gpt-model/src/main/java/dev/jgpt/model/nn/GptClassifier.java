@@ -58,7 +58,7 @@ public final class GptClassifier extends AbstractBlock {
      * @return {@code (B, K)}
      */
     public NDArray forward(ParameterStore ps, NDArray ids, NDArray lengths, boolean training) {
-        NDArray h = gpt.hidden(ps, ids, training); // (B, T, C)
+        NDArray h = gpt.hidden(ps, ids, ForwardState.of(training)); // (B, T, C)
         NDArray last;
         if (lengths == null) {
             long t = h.getShape().get(1);

@@ -101,58 +101,39 @@ public final class GptModel extends UnaryBlock {
     }
 
     /**
-     * The logits for {@code ids}.
+     * The logits for {@code ids}: DJL's entry point (a {@code Trainer} calls it), a plain pass.
      *
      * @param ids token ids {@code (B, T)}, {@code T <= contextLength}
      * @return logits {@code (B, T, V)}, or the hidden states {@code (B, T, C)} when built without
      *     the head
      */
+    @Override
     public NDArray forward(ParameterStore ps, NDArray ids, boolean training) {
-        NDArray h = hidden(ps, ids, null, null, training, null);
-        return withLmHead ? head(ps, h, training) : h;
+        ForwardState state = ForwardState.of(training);
+        return withLmHead ? logits(ps, ids, state) : hidden(ps, ids, state);
     }
 
     /**
-     * The logits for {@code ids} that follow the tokens already in {@code cache}, which is
-     * extended with them.
+     * The logits for {@code ids}, which follow the tokens in {@code state}'s cache (if any) and
+     * extend it.
      *
-     * @param ids the new token ids {@code (B, T)}; {@code cache.length() + T <= contextLength}
+     * @param ids token ids {@code (B, T)}; {@code cache length + T <= contextLength}
      * @return logits {@code (B, T, V)} for the new positions
      */
-    public NDArray forward(ParameterStore ps, NDArray ids, boolean training, KvCache cache) {
-        return head(ps, hidden(ps, ids, null, null, training, cache), training);
+    public NDArray logits(ParameterStore ps, NDArray ids, ForwardState state) {
+        return head(ps, hidden(ps, ids, state), state.isTraining());
     }
 
     /**
      * The logits of the last position only, which is all that generation needs: the output head
      * (the largest matmul, {@code C x V}) runs once instead of {@code T} times.
      *
-     * @param ids token ids {@code (B, T)} following the tokens in {@code cache} (may be null)
      * @return logits {@code (B, V)}
      */
-    public NDArray forwardLast(ParameterStore ps, NDArray ids, boolean training, KvCache cache) {
-        return forwardLast(ps, ids, null, null, training, cache);
-    }
-
-    /**
-     * {@link #forwardLast(ParameterStore, NDArray, boolean, KvCache)} for a left-padded batch.
-     *
-     * @param positions position ids {@code (B, T)} of the new tokens (each row counts from its
-     *     first real token), or {@code null} for {@code cache.length() ..}
-     * @param keyMask additive padding mask {@code (B, cache.length() + T)} from {@link
-     *     #paddingMask}, or {@code null}
-     * @return logits {@code (B, V)} of the last position
-     */
-    public NDArray forwardLast(
-            ParameterStore ps,
-            NDArray ids,
-            NDArray positions,
-            NDArray keyMask,
-            boolean training,
-            KvCache cache) {
-        NDArray h = hidden(ps, ids, positions, keyMask, training, cache);
+    public NDArray lastLogits(ParameterStore ps, NDArray ids, ForwardState state) {
+        NDArray h = hidden(ps, ids, state);
         long t = h.getShape().get(1);
-        return head(ps, h.get(new ai.djl.ndarray.index.NDIndex(":, {}, :", t - 1)), training);
+        return head(ps, h.get(new ai.djl.ndarray.index.NDIndex(":, {}, :", t - 1)), state.isTraining());
     }
 
     /** A cache sized for this model, its arrays living under {@code manager}. */
@@ -163,37 +144,16 @@ public final class GptModel extends UnaryBlock {
     /**
      * The final-norm hidden states, before the output head.
      *
-     * @param ids token ids {@code (B, T)}
+     * @param ids token ids {@code (B, T)} following the tokens in {@code state}'s cache (if any)
      * @return {@code (B, T, C)}
      */
-    public NDArray hidden(ParameterStore ps, NDArray ids, boolean training) {
-        return hidden(ps, ids, null, null, training, null);
-    }
-
-    /**
-     * The additive padding mask for {@link #forwardLast(ParameterStore, NDArray, NDArray,
-     * NDArray, boolean, KvCache)}: 0 where {@code real} is true, -1e9 where it is padding. A large
-     * finite number rather than -inf keeps a padded query that sees only padding finite.
-     *
-     * @param real {@code (B, T_keys)} booleans (or 0/1 numbers)
-     */
-    public static NDArray paddingMask(NDArray real) {
-        return real.toType(DataType.FLOAT32, false).sub(1f).mul(1e9f);
-    }
-
-    private NDArray hidden(
-            ParameterStore ps,
-            NDArray ids,
-            NDArray positionIds,
-            NDArray keyMask,
-            boolean training,
-            KvCache cache) {
+    public NDArray hidden(ParameterStore ps, NDArray ids, ForwardState state) {
         Shape shape = ids.getShape();
         if (shape.dimension() != 2) {
             throw new IllegalArgumentException("Expected token ids of shape (B, T), got " + shape);
         }
         int t = (int) shape.get(1);
-        int offset = cache == null ? 0 : cache.length();
+        int offset = state.cache() == null ? 0 : state.cache().length();
         if (offset + t > config.contextLength()) {
             throw new IllegalArgumentException(
                     "Sequence length "
@@ -201,16 +161,16 @@ public final class GptModel extends UnaryBlock {
                             + " exceeds the model's context length "
                             + config.contextLength());
         }
+        boolean training = state.isTraining();
         NDArray positions =
-                positionIds != null ? positionIds : ids.getManager().arange(offset, offset + t);
+                state.positions() != null ? state.positions() : ids.getManager().arange(offset, offset + t);
         NDArray x = wte.forward(ps, ids, training).add(wpe.forward(ps, positions, training));
         x = Dropouts.apply(x, config.dropRate(), training);
+        ForwardPass pass = new ForwardPass(state, x); // the mask, once for every block
         for (int i = 0; i < blocks.size(); i++) {
-            x = blocks.get(i).forward(ps, x, training, cache, i, keyMask);
+            x = blocks.get(i).forward(ps, x, pass, i);
         }
-        if (cache != null) {
-            cache.advance(t);
-        }
+        pass.finish();
         return lnF.forward(ps, x, training);
     }
 

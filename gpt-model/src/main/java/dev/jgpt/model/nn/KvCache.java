@@ -46,40 +46,54 @@ public final class KvCache implements AutoCloseable {
         return capacity;
     }
 
-    /**
-     * Writes the new keys and values of {@code layer} after the cached ones and returns views of
-     * everything cached so far, attached to {@code k}'s manager.
-     *
-     * @param k new keys {@code (B, H, T_new, D)}
-     * @param v new values {@code (B, H, T_new, D)}
-     * @return keys and values {@code (B, H, length + T_new, D)}
-     */
-    NDArray[] append(int layer, NDArray k, NDArray v) {
-        Shape s = k.getShape();
-        int end = length + (int) s.get(2);
-        if (end > capacity) {
-            throw new IllegalStateException(
-                    "KV cache holds " + capacity + " positions; " + end + " requested");
-        }
-        if (keys[layer] == null || keys[layer].getShape().get(0) != s.get(0)) {
-            clearLayer(layer);
-            Shape full = new Shape(s.get(0), s.get(1), capacity, s.get(3));
-            keys[layer] = manager.zeros(full, k.getDataType(), k.getDevice());
-            values[layer] = manager.zeros(full, v.getDataType(), v.getDevice());
-        }
-        NDIndex slot = new NDIndex(":, :, {}:{}, :", length, end);
-        // stopGradient: the cache must not keep each step's autograd graph alive
-        keys[layer].set(slot, k.stopGradient());
-        values[layer].set(slot, v.stopGradient());
-        NDIndex filled = new NDIndex(":, :, :{}, :", end);
-        NDArray kView = keys[layer].get(filled);
-        NDArray vView = values[layer].get(filled);
-        kView.attach(k.getManager());
-        vView.attach(k.getManager());
-        return new NDArray[] {kView, vView};
+    /** Layer {@code layer}'s view of the cache: where its attention reads and writes. */
+    public Layer layer(int layer) {
+        return new Layer(layer);
     }
 
-    /** Called by the model after every layer has appended {@code tokens} positions. */
+    /** One layer's keys and values. */
+    public final class Layer {
+        private final int index;
+
+        private Layer(int index) {
+            this.index = index;
+        }
+
+        /**
+         * Writes the new keys and values after the cached ones and returns views of everything
+         * cached so far, attached to {@code k}'s manager.
+         *
+         * @param k new keys {@code (B, H, T_new, D)}
+         * @param v new values {@code (B, H, T_new, D)}
+         * @return keys and values {@code (B, H, length + T_new, D)}
+         */
+        public NDArray[] append(NDArray k, NDArray v) {
+            Shape s = k.getShape();
+            int end = length + (int) s.get(2);
+            if (end > capacity) {
+                throw new IllegalStateException(
+                        "KV cache holds " + capacity + " positions; " + end + " requested");
+            }
+            if (keys[index] == null || keys[index].getShape().get(0) != s.get(0)) {
+                clearLayer(index);
+                Shape full = new Shape(s.get(0), s.get(1), capacity, s.get(3));
+                keys[index] = manager.zeros(full, k.getDataType(), k.getDevice());
+                values[index] = manager.zeros(full, v.getDataType(), v.getDevice());
+            }
+            NDIndex slot = new NDIndex(":, :, {}:{}, :", length, end);
+            // stopGradient: the cache must not keep each step's autograd graph alive
+            keys[index].set(slot, k.stopGradient());
+            values[index].set(slot, v.stopGradient());
+            NDIndex filled = new NDIndex(":, :, :{}, :", end);
+            NDArray kView = keys[index].get(filled);
+            NDArray vView = values[index].get(filled);
+            kView.attach(k.getManager());
+            vView.attach(k.getManager());
+            return new NDArray[] {kView, vView};
+        }
+    }
+
+    /** Called (through {@link ForwardPass#finish}) after every layer has appended {@code tokens} positions. */
     void advance(int tokens) {
         length += tokens;
     }

@@ -57,31 +57,20 @@ public final class TransformerBlock extends UnaryBlock {
         return mlp;
     }
 
-    /** {@code (B, T, C) -> (B, T, C)}. */
+    /** {@code (B, T, C) -> (B, T, C)}: a plain pass (no cache, no padding). */
+    @Override
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
-        return forward(ps, x, training, null, 0, null);
+        return forward(ps, x, new ForwardPass(ForwardState.of(training), x), 0);
     }
 
-    /**
-     * As {@link #forward(ParameterStore, NDArray, boolean)}, reading and filling {@code cache}
-     * (or {@code null}) at {@code layer}, with an additive {@code (B, T_keys)} padding mask (or
-     * {@code null}).
-     */
-    public NDArray forward(
-            ParameterStore ps,
-            NDArray x,
-            boolean training,
-            KvCache cache,
-            int layer,
-            NDArray keyMask) {
-        NDArray a =
-                attn.forward(ps, ln1.forward(ps, x, training), training, cache, layer, keyMask);
+    /** {@code (B, T, C) -> (B, T, C)} within {@code pass}, as layer {@code layer} of the cache. */
+    public NDArray forward(ParameterStore ps, NDArray x, ForwardPass pass, int layer) {
+        boolean training = pass.isTraining();
+        NDArray a = attn.forward(ps, ln1.forward(ps, x, training), pass, layer);
         x = x.add(Dropouts.apply(a, residDrop, training));
         NDArray m = mlp.forward(ps, ln2.forward(ps, x, training), training);
         return x.add(Dropouts.apply(m, residDrop, training));
     }
-
-
 
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {
