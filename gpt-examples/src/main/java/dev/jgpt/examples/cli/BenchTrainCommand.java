@@ -1,6 +1,5 @@
 package dev.jgpt.examples.cli;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -118,9 +117,15 @@ final class BenchTrainCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "MFU: %.1f%% (%.2f GFLOP/token, matmul peak %.1f GFLOPS)%n",
                         100 * mfu, flopsPerToken / 1e9, peak);
                 out.printf(Locale.ROOT, "data pipeline: %.2f%% of step time%n", 100 * dataSeconds / totalSeconds);
-                out.printf(Locale.ROOT, "RSS: %.0f MB after step %d, %.0f MB after step %d (%+.1f%%); peak %.0f MB%n",
-                        rssEarly / 1024.0, earlyStep, rssLate / 1024.0, steps,
-                        100.0 * (rssLate - rssEarly) / rssEarly, BenchGenerateCommand.rssKb("VmHWM:") / 1024.0);
+                if (rssEarly > 0) {
+                    out.printf(Locale.ROOT, "RSS: %.0f MB after step %d, %.0f MB after step %d (%+.1f%%); peak %.0f MB%n",
+                            rssEarly / 1024.0, earlyStep, rssLate / 1024.0, steps,
+                            100.0 * (rssLate - rssEarly) / rssEarly, BenchGenerateCommand.rssKb("VmHWM:") / 1024.0);
+                } else { // a run shorter than --early-step has no baseline to compare with
+                    out.printf(Locale.ROOT, "RSS: %.0f MB after step %d (no baseline: --steps is below --early-step %d);"
+                            + " peak %.0f MB%n", rssLate / 1024.0, steps, earlyStep,
+                            BenchGenerateCommand.rssKb("VmHWM:") / 1024.0);
+                }
             }
         }
         return 0;
