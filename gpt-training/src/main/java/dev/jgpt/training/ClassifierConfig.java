@@ -51,27 +51,88 @@ public record ClassifierConfig(
     /**
      * The book's {@code train_classifier_simple}: 5 epochs, batch 8, AdamW lr 5e-5 and weight
      * decay 0.1, the last block + final norm + head trained, loss every 50 steps over 5 batches,
-     * seed 123.
+     * seed 123: the builder's defaults.
      */
     public static ClassifierConfig book() {
-        return new ClassifierConfig(5, 8, 5e-5f, 0.1f, 1, null, 50, 5, 123);
+        return builder().build();
     }
 
-    /** A copy with other optimisation settings. */
-    public ClassifierConfig withOptimizer(int epochs, int batchSize, float learningRate, float weightDecay) {
-        return new ClassifierConfig(epochs, batchSize, learningRate, weightDecay, trainableBlocks, lora,
-                evalEvery, evalBatches, seed);
+    /** A builder starting from the book's values ({@link #book()}); each setting is named. */
+    public static Builder builder() {
+        return new Builder();
     }
 
-    /** A copy training the last {@code blocks} blocks ({@code -1}: everything) or LoRA adapters. */
-    public ClassifierConfig withTrainable(int blocks, LoraConfig lora) {
-        return new ClassifierConfig(epochs, batchSize, learningRate, weightDecay, blocks, lora,
-                evalEvery, evalBatches, seed);
-    }
+    /** Named settings; the defaults are the book's chapter 6 values, written here once. */
+    public static final class Builder {
+        private int epochs = 5;
+        private int batchSize = 8;
+        private float learningRate = 5e-5f;
+        private float weightDecay = 0.1f;
+        private int trainableBlocks = 1;
+        private LoraConfig lora;
+        private int evalEvery = 50;
+        private int evalBatches = 5;
+        private long seed = 123;
 
-    /** A copy with other evaluation settings and seed. */
-    public ClassifierConfig withEvaluation(int evalEvery, int evalBatches, long seed) {
-        return new ClassifierConfig(epochs, batchSize, learningRate, weightDecay, trainableBlocks, lora,
-                evalEvery, evalBatches, seed);
+        private Builder() {}
+
+        /** Passes over the training set. */
+        public Builder epochs(int epochs) {
+            this.epochs = epochs;
+            return this;
+        }
+
+        /** Examples per optimizer step. */
+        public Builder batchSize(int batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        /** AdamW's (fixed) learning rate. */
+        public Builder learningRate(float learningRate) {
+            this.learningRate = learningRate;
+            return this;
+        }
+
+        /** AdamW's decoupled weight decay. */
+        public Builder weightDecay(float weightDecay) {
+            this.weightDecay = weightDecay;
+            return this;
+        }
+
+        /** Train the last {@code blocks} blocks with the final norm and the head; {@code -1}: everything. */
+        public Builder trainableBlocks(int blocks) {
+            this.trainableBlocks = blocks;
+            return this;
+        }
+
+        /** Train LoRA adapters (and the head) instead, or {@code null} for none. */
+        public Builder lora(LoraConfig lora) {
+            this.lora = lora;
+            return this;
+        }
+
+        /** The loss every {@code every} steps over {@code batches} batches (0: every example). */
+        public Builder evaluation(int every, int batches) {
+            this.evalEvery = every;
+            this.evalBatches = batches;
+            return this;
+        }
+
+        /** Seeds the new head, batch order and dropout. */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /**
+         * The config.
+         *
+         * @throws IllegalArgumentException naming an impossible setting
+         */
+        public ClassifierConfig build() {
+            return new ClassifierConfig(epochs, batchSize, learningRate, weightDecay, trainableBlocks, lora, evalEvery,
+                    evalBatches, seed);
+        }
     }
 }

@@ -48,8 +48,13 @@ public final class InstructionFineTuner {
      * (up to 35 tokens) to {@code sample}'s prompt, seed 123.
      */
     public static PretrainConfig book(int contextLength, InstructionExample sample) {
-        return new PretrainConfig(2, 8, contextLength, contextLength, 5e-5f, 0.1f, 0, 0f, 0, 1, 5, 5, 0,
-                InstructionData.formatPrompt(sample), 35, 0, 123);
+        return bookSettings().contextLength(contextLength).sample(InstructionData.formatPrompt(sample), 35).build();
+    }
+
+    /** The book's settings of {@link #book}, before the context length and the sample are known. */
+    public static PretrainConfig.Builder bookSettings() {
+        return PretrainConfig.builder().epochs(2).batchSize(8).learningRate(5e-5f).weightDecay(0.1f)
+                .evaluation(5, 5).sampleTokens(35).seed(123);
     }
 
     /**

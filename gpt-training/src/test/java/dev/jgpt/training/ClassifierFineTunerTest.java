@@ -62,7 +62,8 @@ class ClassifierFineTunerTest {
 
     @Test
     void trainsOnlyTheLastBlockTheFinalNormAndTheHeadByDefault() {
-        ClassifierConfig cfg = ClassifierConfig.book().withOptimizer(1, 8, 1e-3f, 0.1f).withEvaluation(1000, 1, 1);
+        ClassifierConfig cfg = ClassifierConfig.builder().epochs(1).batchSize(8).learningRate(1e-3f)
+                .evaluation(1000, 1).seed(1).build();
         try (TextClassifier c = fresh()) {
             Map<String, float[]> before = snapshot(c);
             new ClassifierFineTuner(cfg, tmp, null).train(c, dataset(c, spam.train().subList(0, 32)),
@@ -78,8 +79,8 @@ class ClassifierFineTunerTest {
 
     @Test
     void withLoraOnlyTheAdaptersAndTheHeadTrain() {
-        ClassifierConfig cfg = ClassifierConfig.book().withOptimizer(1, 8, 1e-3f, 0.1f)
-                .withTrainable(1, new LoraConfig(2, 4)).withEvaluation(1000, 1, 1);
+        ClassifierConfig cfg = ClassifierConfig.builder().epochs(1).batchSize(8).learningRate(1e-3f)
+                .trainableBlocks(1).lora(new LoraConfig(2, 4)).evaluation(1000, 1).seed(1).build();
         try (TextClassifier c = fresh()) {
             Map<String, float[]> before = snapshot(c); // adapters are not attached yet
             ClassifierFineTuner.Result r = new ClassifierFineTuner(cfg, tmp, null).train(c,
@@ -107,8 +108,8 @@ class ClassifierFineTunerTest {
 
     @Test
     void learnsSpamFromRandomWeightsAndWritesItsRun() throws Exception {
-        ClassifierConfig cfg = ClassifierConfig.book().withOptimizer(3, 8, 1e-3f, 0.1f)
-                .withTrainable(-1, null).withEvaluation(50, 5, 123);
+        ClassifierConfig cfg = ClassifierConfig.builder().epochs(3).batchSize(8).learningRate(1e-3f)
+                .trainableBlocks(-1).evaluation(50, 5).seed(123).build();
         ClassifierFineTuner.Result r;
         try (TextClassifier c = fresh()) {
             ClassificationDataset test = dataset(c, spam.test());
@@ -137,13 +138,14 @@ class ClassifierFineTunerTest {
     void resumesFromAnEpochCheckpointExactly() {
         List<LabeledText> train = spam.train().subList(0, 48);
         List<LabeledText> val = spam.validation().subList(0, 8);
-        ClassifierConfig three = ClassifierConfig.book().withOptimizer(3, 8, 1e-3f, 0.1f).withEvaluation(4, 1, 5);
+        ClassifierConfig three = ClassifierConfig.builder().epochs(3).learningRate(1e-3f).evaluation(4, 1).seed(5)
+                .build();
         Map<String, float[]> straight;
         try (TextClassifier c = fresh()) {
             new ClassifierFineTuner(three, tmp.resolve("a"), null).train(c, dataset(c, train), dataset(c, val), null, null);
             straight = snapshot(c);
         }
-        ClassifierConfig one = ClassifierConfig.book().withOptimizer(1, 8, 1e-3f, 0.1f).withEvaluation(4, 1, 5);
+        ClassifierConfig one = ClassifierConfig.builder().epochs(1).learningRate(1e-3f).evaluation(4, 1).seed(5).build();
         try (TextClassifier c = fresh()) {
             new ClassifierFineTuner(one, tmp.resolve("b"), null).train(c, dataset(c, train), dataset(c, val), null, null);
         }

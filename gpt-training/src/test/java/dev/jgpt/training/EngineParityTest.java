@@ -90,9 +90,9 @@ class EngineParityTest {
             int cut = (int) (ids.length * 0.9);
             long[] train = Arrays.copyOfRange(ids, 0, cut);
             long[] val = Arrays.copyOfRange(ids, cut, ids.length);
-            PretrainConfig cfg = PretrainConfig.book().withShape(3, 2, 32)
-                    .withOptimizer(3e-3f, 0.1f, 0, 0f, 1.0, 2)
-                    .withReporting(4, 2, 0, "Every effort moves you", 3, 7);
+            PretrainConfig cfg = PretrainConfig.builder().epochs(3).batchSize(2).contextLength(32)
+                    .learningRate(3e-3f).gradClip(1.0).gradAccumulation(2)
+                    .evaluation(4, 2).sample("Every effort moves you", 3).seed(7).build();
             for (String engine : ENGINES) {
                 try (LanguageModel lm = LanguageModel.create(GptConfig.tiny().withContextLength(32), Device.cpu(), 3,
                         InitStyle.GPT2, engine)) {

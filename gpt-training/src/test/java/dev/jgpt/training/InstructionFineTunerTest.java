@@ -9,7 +9,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import dev.jgpt.datasets.InstructionCollator;
 import dev.jgpt.datasets.InstructionData;
 import dev.jgpt.datasets.InstructionExample;
 import dev.jgpt.datasets.Splits;
@@ -61,8 +60,8 @@ class InstructionFineTunerTest {
 
     private static PretrainConfig config(int epochs) {
         return InstructionFineTuner.book(256, data.validation().get(0))
-                .withShape(epochs, 4, 256).withOptimizer(2e-3f, 0.1f, 0, 0f, 0, 1)
-                .withReporting(2, 2, 0, InstructionData.formatPrompt(data.validation().get(0)), 8, 0);
+                .toBuilder().epochs(epochs).batchSize(4).contextLength(256).learningRate(2e-3f)
+                .evaluation(2, 2).sample(InstructionData.formatPrompt(data.validation().get(0)), 8).seed(0).build();
     }
 
     /** Parameter gradients of the masked loss on one collated batch. */

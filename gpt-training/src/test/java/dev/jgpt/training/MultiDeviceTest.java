@@ -37,9 +37,8 @@ class MultiDeviceTest {
             int cut = (int) (ids.length * 0.9);
             long[] train = Arrays.copyOfRange(ids, 0, cut);
             long[] val = Arrays.copyOfRange(ids, cut, ids.length);
-            PretrainConfig cfg = PretrainConfig.book().withShape(1, 4, 32)
-                    .withOptimizer(2e-3f, 0.1f, 0, 0f, 0, 1)
-                    .withReporting(100, 1, 0, "Every effort moves you", 0, 7);
+            PretrainConfig cfg = PretrainConfig.builder().epochs(1).batchSize(4).contextLength(32)
+                    .learningRate(2e-3f).evaluation(100, 1).sample("Every effort moves you", 0).seed(7).build();
             GptConfig model = GptConfig.tiny().withContextLength(32);
             float[] plain;
             try (LanguageModel lm = LanguageModel.create(model, Device.cpu(), 3, InitStyle.GPT2)) {
@@ -63,7 +62,7 @@ class MultiDeviceTest {
 
     @Test
     void clippingAcrossDevicesIsRefused() {
-        PretrainConfig clipped = PretrainConfig.book().withOptimizer(1e-3f, 0.1f, 0, 0f, 1.0, 1);
+        PretrainConfig clipped = PretrainConfig.builder().learningRate(1e-3f).gradClip(1.0).build();
         assertThatThrownBy(() -> new Pretrainer(clipped, null, tmp, null)
                 .withDevices(Device.gpu(0), Device.gpu(1)))
                 .hasMessageContaining("clipping is not supported across several devices");

@@ -44,9 +44,9 @@ class PretrainerTest {
     }
 
     private static PretrainConfig config(int epochs, int batch, int accumulation, float dropout) {
-        return PretrainConfig.book().withShape(epochs, batch, 32)
-                .withOptimizer(2e-3f, 0.1f, 0, 0f, 1.0, accumulation)
-                .withReporting(2, 2, 0, "Every effort moves you", 5, 7);
+        return PretrainConfig.builder().epochs(epochs).batchSize(batch).contextLength(32)
+                .learningRate(2e-3f).gradClip(1.0).gradAccumulation(accumulation)
+                .evaluation(2, 2).sample("Every effort moves you", 5).seed(7).build();
     }
 
     private static LanguageModel fresh(float dropout) {
@@ -65,9 +65,8 @@ class PretrainerTest {
         List<Long> sampleSteps = new ArrayList<>();
         Pretrainer.Result result;
         PretrainConfig cfg = config(4, 2, 1, 0.1f);
-        cfg = new PretrainConfig(cfg.epochs(), cfg.batchSize(), cfg.contextLength(), cfg.stride(),
-                cfg.learningRate(), cfg.weightDecay(), 0, 0f, cfg.gradClip(), 1, cfg.evalEvery(),
-                cfg.evalBatches(), 0, cfg.samplePrompt(), 5, 1000, cfg.seed());
+        cfg = cfg.toBuilder().warmup(0, 0f).gradAccumulation(1).checkpointEvery(0).sample(cfg.samplePrompt(), 5)
+                .sampleEvery(1000).build();
         List<Integer> liveArrays = new ArrayList<>();
         try (LanguageModel lm = fresh(0.1f)) {
             result = new Pretrainer(cfg, tokenizer, out, new Pretrainer.Listener() {
@@ -103,7 +102,8 @@ class PretrainerTest {
 
     @Test
     void aRunKilledMidEpochResumesToTheSameStepsAndWeights() throws Exception {
-        PretrainConfig cfg = config(3, 2, 1, 0.1f).withReporting(2, 2, 3, "x", 0, 7);
+        PretrainConfig cfg = config(3, 2, 1, 0.1f).toBuilder().evaluation(2, 2).checkpointEvery(3).sample("x", 0).seed(7)
+                .build();
         float[] straight;
         long straightSteps;
         try (LanguageModel lm = fresh(0.1f)) {
@@ -141,7 +141,8 @@ class PretrainerTest {
     @Test
     void aNonFiniteLossStopsAndKeepsTheLastGoodCheckpoint() {
         Path out = tmp.resolve("nan");
-        PretrainConfig cfg = config(2, 2, 1, 0f).withReporting(2, 2, 2, "x", 0, 7);
+        PretrainConfig cfg = config(2, 2, 1, 0f).toBuilder().evaluation(2, 2).checkpointEvery(2).sample("x", 0).seed(7)
+                .build();
         try (LanguageModel lm = fresh(0f)) {
             Pretrainer.Listener poison = new Pretrainer.Listener() {
                 @Override
@@ -186,8 +187,8 @@ class PretrainerTest {
     @Test
     void samplesAlsoEveryNStepsWhenAsked() {
         PretrainConfig base = config(1, 2, 1, 0f);
-        PretrainConfig cfg = new PretrainConfig(1, 2, 32, 32, 2e-3f, 0.1f, 0, 0f, 0, 1, 50, 1, 0,
-                "Every effort", 3, 2, base.seed());
+        PretrainConfig cfg = PretrainConfig.builder().epochs(1).batchSize(2).contextLength(32).learningRate(2e-3f)
+                .evaluation(50, 1).sample("Every effort", 3).sampleEvery(2).seed(base.seed()).build();
         List<Long> steps = new ArrayList<>();
         try (LanguageModel lm = fresh(0f)) {
             long total = new Pretrainer(cfg, tokenizer, tmp.resolve("s"), new Pretrainer.Listener() {

@@ -27,6 +27,8 @@ final class ChatCommand implements Callable<Integer> {
 
     @CommandLine.Mixin DeviceOption device;
 
+    @CommandLine.Mixin SamplingOptions samplingOptions;
+
     @CommandLine.Mixin DtypeOption dtype;
 
     @Option(names = "--model", required = true, description = "A model folder (e.g. RUN/model from finetune-instruct).")
@@ -35,25 +37,12 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--max-new-tokens", defaultValue = "256", description = "(default: ${DEFAULT-VALUE})")
     int maxNewTokens;
 
-    @Option(names = "--temperature", defaultValue = "0", description = "0 is greedy (default: ${DEFAULT-VALUE}).")
-    float temperature;
-
-    @Option(names = "--top-k", defaultValue = "0", description = "0: off (default: ${DEFAULT-VALUE}).")
-    int topK;
-
-    @Option(names = "--top-p", defaultValue = "1", description = "1: off (default: ${DEFAULT-VALUE}).")
-    float topP;
-
-    @Option(names = "--seed", defaultValue = "42", description = "(default: ${DEFAULT-VALUE})")
-    long seed;
-
     @Override
     public Integer call() throws Exception {
         PrintWriter o = spec.commandLine().getOut();
         SamplingConfig sampling;
         try {
-            sampling = SamplingConfig.greedy(maxNewTokens).withSampling(temperature, topK, topP, seed)
-                    .withEndOfText(SamplingConfig.GPT2_END_OF_TEXT);
+            sampling = samplingOptions.config(maxNewTokens, SamplingConfig.GPT2_END_OF_TEXT);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

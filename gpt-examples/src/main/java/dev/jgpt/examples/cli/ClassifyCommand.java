@@ -1,6 +1,5 @@
 package dev.jgpt.examples.cli;
 
-import ai.djl.engine.Engine;
 import dev.jgpt.model.TextClassifier;
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -8,7 +8,6 @@ import dev.jgpt.model.GptConfig;
 import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.lora.Lora;
 import dev.jgpt.model.lora.LoraConfig;
-import dev.jgpt.model.nn.InitStyle;
 import dev.jgpt.model.tokenizer.Tokenizer;
 import dev.jgpt.model.tokenizer.Tokenizers;
 import dev.jgpt.training.Evaluation;
@@ -29,12 +28,21 @@ import picocli.CommandLine.Option;
 
 /** {@code jgpt finetune-instruct}: the book's chapter 7 instruction fine-tuning. */
 @Command(name = "finetune-instruct", mixinStandardHelpOptions = true,
+        defaultValueProvider = BookDefaults.Instruct.class,
         description = "Fine-tune a GPT to follow Alpaca-style instructions, then answer the test split.")
 final class FinetuneInstructCommand implements Callable<Integer> {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @CommandLine.Mixin DeviceOption device;
+
+    @CommandLine.Mixin TrainingOptions training;
+
+    @CommandLine.Mixin ScheduleOptions schedule;
+
+    @CommandLine.Mixin FreshModelOptions fresh;
+
+    @CommandLine.Mixin LoraOptions loraOptions;
 
     @Option(names = "--data", defaultValue = InstructionDataOption.DEFAULT,
             description = "A JSON array of {instruction, input, output}, or a data set name: instruction-data (or"
@@ -44,63 +52,13 @@ final class FinetuneInstructCommand implements Callable<Integer> {
     @Option(names = "--model", description = "Start from this model folder (HuggingFace GPT-2, e.g. gpt2-medium, or a jgpt checkpoint).")
     Path model;
 
-    @Option(names = "--model-size", defaultValue = "mini",
-            description = "Without --model: a preset trained from random weights (default: ${DEFAULT-VALUE}).")
-    String modelSize;
-
-    @Option(names = "--init-style", defaultValue = "GPT2", description = "Random init without --model (default: ${DEFAULT-VALUE}).")
-    InitStyle initStyle;
-
-    @Option(names = "--dropout", defaultValue = "0.0", description = "Dropout of a fresh model (default: ${DEFAULT-VALUE}).")
-    float dropout;
-
-    @Option(names = "--out", required = true,
-            description = "The run's folder: model/, adapters/ (LoRA), test-responses.json, checkpoint/, metrics.csv, loss.png.")
-    Path out;
-
-    @Option(names = "--resume", description = "Continue from the checkpoint in --out if there is one.")
-    boolean resume;
-
-    @Option(names = "--epochs", defaultValue = "2", description = "(default: ${DEFAULT-VALUE})")
-    int epochs;
-
-    @Option(names = "--batch-size", defaultValue = "8", description = "(default: ${DEFAULT-VALUE})")
-    int batchSize;
-
-    @Option(names = "--lr", defaultValue = "5e-5", description = "Peak AdamW learning rate (default: ${DEFAULT-VALUE}).")
-    float lr;
-
-    @Option(names = "--weight-decay", defaultValue = "0.1", description = "(default: ${DEFAULT-VALUE})")
-    float weightDecay;
-
-    @Option(names = "--warmup-steps", defaultValue = "0", description = "Linear warm-up then cosine decay; 0: fixed lr (default: ${DEFAULT-VALUE}).")
-    int warmupSteps;
-
-    @Option(names = "--grad-clip", defaultValue = "0", description = "Global gradient-norm limit; 0 disables (default: ${DEFAULT-VALUE}).")
-    double gradClip;
-
     @Option(names = "--mask-prompt", description = "Also ignore the prompt's targets, so only responses are learned.")
     boolean maskPrompt;
-
-    @Option(names = "--lora-rank", defaultValue = "0", description = "Train LoRA adapters of this rank instead of every weight; 0: off (default: ${DEFAULT-VALUE}).")
-    int loraRank;
-
-    @Option(names = "--lora-alpha", defaultValue = "16", description = "LoRA scaling numerator (default: ${DEFAULT-VALUE}).")
-    float loraAlpha;
 
     @Option(names = "--context-length", defaultValue = "0", description = "Cut batches to this many tokens; 0: the model's context (default: ${DEFAULT-VALUE}).")
     int contextLength;
 
-    @Option(names = "--eval-every", defaultValue = "5", description = "Steps between validation losses (default: ${DEFAULT-VALUE}).")
-    int evalEvery;
-
-    @Option(names = "--eval-batches", defaultValue = "5", description = "Batches per evaluation (default: ${DEFAULT-VALUE}).")
-    int evalBatches;
-
-    @Option(names = "--checkpoint-every", defaultValue = "0", description = "Also checkpoint every N steps (default: ${DEFAULT-VALUE}).")
-    int checkpointEvery;
-
-    @Option(names = "--sample-tokens", defaultValue = "35", description = "Tokens of the sample response after each epoch (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--sample-tokens", description = "Tokens of the sample response after each epoch (default: ${DEFAULT-VALUE}).")
     int sampleTokens;
 
     @Option(names = "--response-tokens", defaultValue = "256", description = "Most tokens per test response (default: ${DEFAULT-VALUE}).")
@@ -109,25 +67,21 @@ final class FinetuneInstructCommand implements Callable<Integer> {
     @Option(names = "--test-limit", defaultValue = "0", description = "Answer only the first N test entries; 0: all; -1: none (default: ${DEFAULT-VALUE}).")
     int testLimit;
 
-    @Option(names = "--seed", defaultValue = "123", description = "(default: ${DEFAULT-VALUE})")
-    long seed;
-
     @Override
     public Integer call() throws Exception {
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Splits<InstructionExample> splits = InstructionDataOption.splits(data);
-        Optional<Path> checkpoint = RunFolder.checkpoint(out, resume);
+        Optional<Path> checkpoint = training.checkpoint();
         LoraConfig lora;
         PretrainConfig cfg;
         try (Tokenizer tokenizer = Tokenizers.forModel(model); LanguageModel lm = startingModel(checkpoint)) {
             int length = contextLength > 0 ? Math.min(contextLength, lm.config().contextLength())
                     : lm.config().contextLength();
             try {
-                lora = loraRank != 0 ? new LoraConfig(loraRank, loraAlpha) : null;
-                cfg = new PretrainConfig(epochs, batchSize, length, length, lr, weightDecay, warmupSteps, 0f,
-                        gradClip, 1, evalEvery, evalBatches, checkpointEvery,
-                        InstructionData.formatPrompt(splits.validation().get(0)), sampleTokens, 0, seed);
+                lora = loraOptions.config();
+                cfg = schedule.applyTo(training.applyTo(PretrainConfig.builder())).contextLength(length)
+                        .sample(InstructionData.formatPrompt(splits.validation().get(0)), sampleTokens).build();
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
@@ -137,7 +91,7 @@ final class FinetuneInstructCommand implements Callable<Integer> {
                     lm.manager().getDevice(), checkpoint.map(p -> "; resuming from " + p).orElse(""));
             o.flush();
             long start = System.nanoTime();
-            InstructionFineTuner tuner = new InstructionFineTuner(cfg, maskPrompt, lora, tokenizer, out,
+            InstructionFineTuner tuner = new InstructionFineTuner(cfg, maskPrompt, lora, tokenizer, training.out,
                     new Progress(o, err, lm));
             Pretrainer.Result r = tuner.train(lm, splits.train(), splits.validation(), checkpoint.orElse(null));
             o.printf(Locale.ROOT, "done: %d steps, %,d tokens, %.1f s training (%.0f tokens/s), %.1f s in all%n",
@@ -147,11 +101,11 @@ final class FinetuneInstructCommand implements Callable<Integer> {
             if (saved.adapters() != null) {
                 o.printf("wrote the LoRA adapters to %s and merged them%n", saved.adapters());
             }
-            o.printf("wrote %s, %s and %s%n", out.resolve("model"), out.resolve("metrics.csv"), out.resolve("loss.png"));
+            o.printf("wrote %s, %s and %s%n", training.out.resolve("model"), training.out.resolve("metrics.csv"), training.out.resolve("loss.png"));
             if (testLimit >= 0) {
                 List<InstructionExample> test = testLimit == 0 ? splits.test()
                         : splits.test().subList(0, Math.min(testLimit, splits.test().size()));
-                Path file = out.resolve("test-responses.json");
+                Path file = training.out.resolve("test-responses.json");
                 List<InstructionResponses.Response> responses = InstructionResponses.generate(lm, tokenizer, test,
                         responseTokens, (i, n, resp) -> {
                             err.printf("\ranswering test entries: %d/%d ", i + 1, n);
@@ -174,8 +128,8 @@ final class FinetuneInstructCommand implements Callable<Integer> {
         if (model != null) {
             return LanguageModel.load(model, device.device());
         }
-        GptConfig config = ModelSource.config(modelSize).withDropRate(dropout);
-        return LanguageModel.create(config, device.device(), (int) seed, initStyle);
+        GptConfig config = fresh.config();
+        return LanguageModel.create(config, device.device(), (int) training.seed, fresh.initStyle);
     }
 
     /** Progress on the terminal: a step counter, losses, and the sample response. */

@@ -23,6 +23,8 @@ final class GenerateCommand implements Callable<Integer> {
 
     @CommandLine.Mixin DeviceOption device;
 
+    @CommandLine.Mixin SamplingOptions sampling;
+
     @CommandLine.Mixin DtypeOption dtype;
 
     @Option(names = "--model", required = true,
@@ -49,22 +51,6 @@ final class GenerateCommand implements Callable<Integer> {
             + " unless --temperature is above 0).")
     boolean greedy;
 
-    @Option(names = "--temperature", defaultValue = "0",
-            description = "Sampling temperature; 0 is greedy (default: ${DEFAULT-VALUE}).")
-    float temperature;
-
-    @Option(names = "--top-k", defaultValue = "0",
-            description = "Sample among the k most likely tokens; 0 disables (default: ${DEFAULT-VALUE}).")
-    int topK;
-
-    @Option(names = "--top-p", defaultValue = "1",
-            description = "Nucleus sampling threshold in (0, 1]; 1 disables (default: ${DEFAULT-VALUE}).")
-    float topP;
-
-    @Option(names = "--seed", defaultValue = "42",
-            description = "Seed of the sampler (default: ${DEFAULT-VALUE}).")
-    long seed;
-
     @Option(names = "--eos-id", defaultValue = "50256",
             description = "Stop when this id is produced; -1 never stops (default: ${DEFAULT-VALUE}).")
     long eosId;
@@ -78,13 +64,13 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (greedy && temperature > 0) {
+        if (greedy && sampling.temperature > 0) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--greedy and --temperature " + temperature + " contradict each other");
+                    "--greedy and --temperature " + sampling.temperature + " contradict each other");
         }
         SamplingConfig config;
         try {
-            config = new SamplingConfig(maxNewTokens, temperature, topK, topP, eosId, seed);
+            config = sampling.config(maxNewTokens, eosId);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

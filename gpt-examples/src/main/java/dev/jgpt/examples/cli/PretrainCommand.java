@@ -14,7 +14,6 @@ import dev.jgpt.training.Evaluation;
 import dev.jgpt.training.PretrainConfig;
 import dev.jgpt.training.Pretrainer;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -25,7 +24,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code jgpt pretrain}: train a GPT on unlabelled text. */
-@Command(name = "pretrain", mixinStandardHelpOptions = true,
+@Command(name = "pretrain", mixinStandardHelpOptions = true, defaultValueProvider = BookDefaults.Pretrain.class,
         description = "Pretrain a GPT on a text file, a folder of .txt files, or the bundled the-verdict.")
 final class PretrainCommand implements Callable<Integer> {
 
@@ -33,81 +32,34 @@ final class PretrainCommand implements Callable<Integer> {
 
     @CommandLine.Mixin DeviceOption device;
 
+    @CommandLine.Mixin TrainingOptions training;
+
+    @CommandLine.Mixin ScheduleOptions schedule;
+
+    @CommandLine.Mixin FreshModelOptions fresh;
+
     @Option(names = "--data", defaultValue = "the-verdict",
             description = "A UTF-8 text file, a folder of .txt files, or a data set name (default: ${DEFAULT-VALUE},"
                     + " bundled in the jar).")
     String data;
 
-    @Option(names = "--model-size", defaultValue = "mini",
-            description = "Preset for a fresh model: tiny, mini, 124M, 355M, 774M, 1558M (default: ${DEFAULT-VALUE}).")
-    String modelSize;
-
     @Option(names = "--init", description = "Start from this model folder (HuggingFace GPT-2 or jgpt checkpoint) instead.")
     Path init;
 
-    @Option(names = "--out", required = true, description = "The run's folder: checkpoint/, metrics.csv, loss.png.")
-    Path out;
-
-    @Option(names = "--resume", description = "Continue from the checkpoint in --out if there is one.")
-    boolean resume;
-
-    @Option(names = "--context-length", defaultValue = "256", description = "Tokens per window (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--context-length", description = "Tokens per window (default: ${DEFAULT-VALUE}).")
     int contextLength;
 
-    @Option(names = "--batch-size", defaultValue = "2", description = "(default: ${DEFAULT-VALUE})")
-    int batchSize;
-
-    @Option(names = "--epochs", defaultValue = "10", description = "(default: ${DEFAULT-VALUE})")
-    int epochs;
-
-    @Option(names = "--lr", defaultValue = "4e-4", description = "Peak AdamW learning rate (default: ${DEFAULT-VALUE}).")
-    float lr;
-
-    @Option(names = "--weight-decay", defaultValue = "0.1", description = "(default: ${DEFAULT-VALUE})")
-    float weightDecay;
-
-    @Option(names = "--warmup-steps", defaultValue = "0", description = "Linear warm-up then cosine decay; 0 keeps the lr fixed (default: ${DEFAULT-VALUE}).")
-    int warmupSteps;
-
-    @Option(names = "--min-lr", defaultValue = "0", description = "End of the cosine decay (default: ${DEFAULT-VALUE}).")
-    float minLr;
-
-    @Option(names = "--grad-clip", defaultValue = "0", description = "Global gradient-norm limit; 0 disables (default: ${DEFAULT-VALUE}).")
-    double gradClip;
-
-    @Option(names = "--grad-accumulation", defaultValue = "1", description = "Micro-batches per step (default: ${DEFAULT-VALUE}).")
-    int gradAccumulation;
-
-    @Option(names = "--eval-every", defaultValue = "5", description = "Steps between evaluations (default: ${DEFAULT-VALUE}).")
-    int evalEvery;
-
-    @Option(names = "--eval-batches", defaultValue = "5", description = "Batches per evaluation (default: ${DEFAULT-VALUE}).")
-    int evalBatches;
-
-    @Option(names = "--checkpoint-every", defaultValue = "0", description = "Also checkpoint every N steps; 0: at epoch ends only (default: ${DEFAULT-VALUE}).")
-    int checkpointEvery;
-
-    @Option(names = "--prompt", defaultValue = "Every effort moves you", description = "Sample prompt after each epoch (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--prompt", description = "Sample prompt after each epoch (default: ${DEFAULT-VALUE}).")
     String prompt;
 
-    @Option(names = "--sample-tokens", defaultValue = "50", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--sample-tokens", description = "Tokens of each sample; 0: none (default: ${DEFAULT-VALUE}).")
     int sampleTokens;
 
-    @Option(names = "--sample-every", defaultValue = "0", description = "Also sample every N steps; 0: at epoch ends only (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--sample-every", description = "Also sample every N steps; 0: at epoch ends only (default: ${DEFAULT-VALUE}).")
     int sampleEvery;
-
-    @Option(names = "--init-style", defaultValue = "GPT2",
-            description = "Random init of a fresh model: GPT2 (normal 0.02) or BOOK (PyTorch defaults, as the book's model) (default: ${DEFAULT-VALUE}).")
-    dev.jgpt.model.nn.InitStyle initStyle;
-
-    @Option(names = "--dropout", defaultValue = "0.1", description = "Dropout of a fresh model (default: ${DEFAULT-VALUE}).")
-    float dropout;
 
     @Option(names = "--train-ratio", defaultValue = "0.9", description = "Training share of the text's characters (default: ${DEFAULT-VALUE}).")
     double trainRatio;
-
-    @Option(names = "--seed", defaultValue = "123", description = "(default: ${DEFAULT-VALUE})")
-    long seed;
 
     @Option(names = "--devices", split = ",",
             description = "Train data-parallel on these devices, e.g. gpu:0,gpu:1 (each batch split by rows; no --grad-clip). Default: --device.")
@@ -119,15 +71,14 @@ final class PretrainCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         PretrainConfig cfg;
         try {
-            cfg = new PretrainConfig(epochs, batchSize, contextLength, contextLength, lr, weightDecay,
-                    warmupSteps, minLr, gradClip, gradAccumulation, evalEvery, evalBatches,
-                    checkpointEvery, prompt, sampleTokens, sampleEvery, seed);
+            cfg = schedule.applyTo(training.applyTo(PretrainConfig.builder())).contextLength(contextLength)
+                    .sample(prompt, sampleTokens).sampleEvery(sampleEvery).build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         String text = String.join(" <|endoftext|> ", TextFiles.readAll(dataPath()));
         TextSplit split = TextSplit.byCharacters(text, trainRatio);
-        Optional<Path> checkpoint = RunFolder.checkpoint(out, resume);
+        Optional<Path> checkpoint = training.checkpoint();
         try (Tokenizer tokenizer = Tokenizers.forModel(init);
                 LanguageModel lm = startingModel(checkpoint)) {
             long[] trainIds = tokenizer.encode(split.train());
@@ -137,7 +88,7 @@ final class PretrainCommand implements Callable<Integer> {
                     valIds.length, Engine.getInstance().getEngineName(), lm.manager().getDevice(),
                     checkpoint.map(p -> "; resuming from " + p).orElse(""));
             outWriter.flush();
-            Pretrainer.Result result = new Pretrainer(cfg, tokenizer, out, new Pretrainer.Listener() {
+            Pretrainer.Result result = new Pretrainer(cfg, tokenizer, training.out, new Pretrainer.Listener() {
                 @Override
                 public void onStep(long step, long total, int epoch, float loss) {
                     int width = 30;
@@ -167,8 +118,8 @@ final class PretrainCommand implements Callable<Integer> {
             outWriter.printf(Locale.ROOT, "done: %d steps, %,d tokens seen, %.1f s training (%.0f tokens/s)%n",
                     result.steps(), result.tokensSeen(), result.trainingSeconds(),
                     result.tokensSeen() / Math.max(result.trainingSeconds(), 1e-9));
-            outWriter.printf("wrote %s, %s and %s%n", out.resolve("checkpoint"), out.resolve("metrics.csv"),
-                    out.resolve("loss.png"));
+            outWriter.printf("wrote %s, %s and %s%n", training.out.resolve("checkpoint"), training.out.resolve("metrics.csv"),
+                    training.out.resolve("loss.png"));
         }
         return 0;
     }
@@ -197,7 +148,7 @@ final class PretrainCommand implements Callable<Integer> {
         if (init != null) {
             return LanguageModel.load(init, modelDevice());
         }
-        GptConfig config = ModelSource.config(modelSize).withContextLength(contextLength).withDropRate(dropout);
-        return LanguageModel.create(config, modelDevice(), (int) seed, initStyle);
+        GptConfig config = fresh.config().withContextLength(contextLength);
+        return LanguageModel.create(config, modelDevice(), (int) training.seed, fresh.initStyle);
     }
 }

@@ -4,7 +4,6 @@ import dev.jgpt.examples.serve.CompletionService;
 import dev.jgpt.examples.serve.OpenAiServer;
 import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.io.PromptFormatFile;
-import dev.jgpt.model.tokenizer.PromptFormat;
 import dev.jgpt.model.tokenizer.Tokenizer;
 import java.io.PrintWriter;
 import java.nio.file.Paths;
