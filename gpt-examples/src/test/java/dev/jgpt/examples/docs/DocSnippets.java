@@ -1,0 +1,162 @@
+package dev.jgpt.examples.docs;
+
+import ai.djl.Device;
+import ai.djl.inference.Predictor;
+import ai.djl.repository.zoo.ZooModel;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.models.completions.Completion;
+import com.openai.models.completions.CompletionCreateParams;
+import dev.jgpt.datasets.ClassificationDataset;
+import dev.jgpt.datasets.DataResolver;
+import dev.jgpt.datasets.InstructionData;
+import dev.jgpt.datasets.InstructionExample;
+import dev.jgpt.datasets.LabeledText;
+import dev.jgpt.datasets.SlidingWindowDataset;
+import dev.jgpt.datasets.SpamData;
+import dev.jgpt.datasets.Splits;
+import dev.jgpt.model.GptConfig;
+import dev.jgpt.model.LanguageModel;
+import dev.jgpt.model.TextClassifier;
+import dev.jgpt.model.generate.Generator;
+import dev.jgpt.model.generate.GptCriteria;
+import dev.jgpt.model.generate.SamplingConfig;
+import dev.jgpt.model.generate.TextGenerator;
+import dev.jgpt.model.lora.LoraConfig;
+import dev.jgpt.model.tokenizer.Tokenizer;
+import dev.jgpt.model.tokenizer.Tokenizers;
+import dev.jgpt.training.ClassifierConfig;
+import dev.jgpt.training.ClassifierFineTuner;
+import dev.jgpt.training.InstructionFineTuner;
+import dev.jgpt.training.InstructionResponses;
+import dev.jgpt.training.PretrainConfig;
+import dev.jgpt.training.TextOverlap;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The code the documentation shows, compiled here so it cannot drift from the library: each
+ * region between {@code // snippet:NAME} and {@code // end-snippet} is, line for line, the java
+ * block that follows {@code <!-- snippet:NAME -->} in README.md or docs/ ({@code
+ * DocSnippetsTest} compares them, and runs the quick ones on the test fixture).
+ */
+@SuppressWarnings("unused") // the snippets' results are for the reader
+final class DocSnippets {
+
+    private DocSnippets() {}
+
+    static void readme(Path gpt2) {
+        // snippet:readme
+        // gpt2: OpenAI's GPT-2 124M from https://huggingface.co/openai-community/gpt2 (config.json +
+        // model.safetensors), or any folder in that layout, such as a jgpt checkpoint
+        SamplingConfig sampling = SamplingConfig.greedy(50)              // max new tokens
+                .withSampling(1.0f, 50, 0.95f, 123)                       // temperature, top-k, top-p, seed
+                .withEndOfText(SamplingConfig.GPT2_END_OF_TEXT);
+        try (LanguageModel lm = LanguageModel.load(gpt2);
+                Tokenizer tokenizer = Tokenizers.forModel(gpt2)) {        // the folder's, else GPT-2's
+            String text = new TextGenerator(lm, tokenizer)
+                    .generate("Every effort moves you", sampling, System.out::print); // streams
+        }
+        // end-snippet
+    }
+
+    static void generation(Path gpt2, Path runs) throws Exception {
+        // snippet:generation
+        // gpt2: a HuggingFace GPT-2 folder or a jgpt checkpoint, e.g. Path.of("gpt2")
+        SamplingConfig sampling = SamplingConfig.greedy(50)              // max new tokens
+                .withSampling(1.0f, 50, 0.95f, 123)                       // temperature, top-k, top-p, seed
+                .withEndOfText(SamplingConfig.GPT2_END_OF_TEXT);
+        try (LanguageModel lm = LanguageModel.load(gpt2);
+                Tokenizer tokenizer = Tokenizers.forModel(gpt2)) {
+            long[] next = new Generator(lm).greedy(tokenizer.encode("Every effort moves you"), 20);
+            String text = new TextGenerator(lm, tokenizer)
+                    .generate("Every effort moves you", sampling, System.out::print); // streams
+            long[][] batch = new Generator(lm).generateBatch(new long[][] {{6109, 3626}, {15496}}, sampling);
+            // text, why it ended (STOP or LENGTH) and token counts; cut at the first stop sequence
+            TextGenerator.Completion c = new TextGenerator(lm, tokenizer)
+                    .complete(tokenizer.encode("Every effort moves you"), sampling, List.of("\n\n"), null);
+        }
+
+        // The DJL way: Criteria -> ZooModel -> Predictor<String, String>
+        try (Tokenizer tokenizer = Tokenizers.forModel(gpt2);
+                ZooModel<String, String> model = GptCriteria.textGeneration(gpt2, sampling, tokenizer).loadModel();
+                Predictor<String, String> predictor = model.newPredictor()) {
+            String continuation = predictor.predict("Every effort moves you");
+        }
+
+        // A fresh model from a preset, saved and loaded as a jgpt checkpoint:
+        try (LanguageModel lm = LanguageModel.create(GptConfig.preset("tiny"), Device.cpu(), 42)) {
+            lm.save(runs.resolve("ckpt"));
+        }
+        try (LanguageModel again = LanguageModel.load(runs.resolve("ckpt"))) {
+            System.out.println(again.config());
+        }
+        // end-snippet
+    }
+
+    static void pretraining(Path runs) throws Exception {
+        // snippet:pretraining
+        // the book's chapter 5 settings, each named; only what differs is set
+        PretrainConfig cfg = PretrainConfig.builder().epochs(10).contextLength(256)
+                .warmup(20, 1e-5f).gradClip(1.0).sample("Every effort moves you", 50).build();
+        PretrainConfig sameAsTheBook = PretrainConfig.book();
+        // end-snippet
+    }
+
+    static void datasets() throws Exception {
+        // snippet:datasets
+        Path verdict = DataResolver.fromEnvironment().resolve("the-verdict"); // bundled in the jar: no download
+        try (Tokenizer tokenizer = Tokenizers.forModel(null)) {                 // GPT-2's built-in tokenizer
+            SlidingWindowDataset windows = SlidingWindowDataset.builder().setTextFile(verdict, tokenizer)
+                    .setMaxLength(256).setStride(256).setSampling(2, true).build(); // the book's 9 batches of (2, 256)
+        }
+        // end-snippet
+    }
+
+    static void classifier(Path gpt2, Path runs) throws Exception {
+        // snippet:classifier
+        Splits<LabeledText> spam = SpamData.load(DataResolver.fromEnvironment().resolve("spam"), 123); // bundled
+        try (TextClassifier c = TextClassifier.fromLanguageModel(gpt2, List.of("not spam", "spam"), 120,
+                Device.cpu(), 123)) {
+            ClassificationDataset train = ClassificationDataset.builder().setTexts(spam.train(), c.tokenizer())
+                    .setSampling(8, false).optMaxLength(c.maxLength()).build();
+            ClassificationDataset validation = ClassificationDataset.builder()
+                    .setTexts(spam.validation(), c.tokenizer()).setSampling(8, false).optMaxLength(c.maxLength())
+                    .build();
+            ClassificationDataset test = ClassificationDataset.builder().setTexts(spam.test(), c.tokenizer())
+                    .setSampling(8, false).optMaxLength(c.maxLength()).build();
+            ClassifierConfig cfg = ClassifierConfig.builder().trainableBlocks(1).build(); // = ClassifierConfig.book()
+            ClassifierFineTuner.Result r = new ClassifierFineTuner(cfg, runs.resolve("spam"), null)
+                    .train(c, train, validation, test, null);
+            TextClassifier.Prediction p = c.classify("You are a winner ...");   // label, probability
+        }
+        // end-snippet
+    }
+
+    static void instruct(Path gpt2Medium, Path runs) throws Exception {
+        // snippet:instruct
+        Splits<InstructionExample> data = InstructionData.split(
+                InstructionData.parse(DataResolver.fromEnvironment().resolve("instructions"))); // bundled
+        try (LanguageModel lm = LanguageModel.load(gpt2Medium);
+                Tokenizer tokenizer = Tokenizers.forModel(gpt2Medium)) {
+            PretrainConfig cfg = InstructionFineTuner.book(lm.config().contextLength(), data.validation().get(0));
+            InstructionFineTuner tuner = new InstructionFineTuner(cfg, false, new LoraConfig(16, 16), tokenizer,
+                    runs.resolve("instruct"), null);                          // or lora = null: every weight
+            tuner.train(lm, data.train(), data.validation(), null);
+            InstructionFineTuner.SavedModel saved = tuner.save(lm); // adapters/, then merged: model/ + prompt format
+            List<InstructionResponses.Response> answers =
+                    InstructionResponses.generate(lm, tokenizer, data.test(), 256, null);
+            TextOverlap.Summary offline = TextOverlap.summarize(answers);
+        }
+        // end-snippet
+    }
+
+    static void openAiClient() {
+        // snippet:openai-client
+        OpenAIClient client = OpenAIOkHttpClient.builder()          // com.openai:openai-java, unmodified
+                .baseUrl("http://127.0.0.1:8080/v1").apiKey("unused").build();
+        Completion c = client.completions().create(CompletionCreateParams.builder()
+                .model("model").prompt("Every effort moves you").maxTokens(20).temperature(0.0).build());
+        // end-snippet
+    }
+}
