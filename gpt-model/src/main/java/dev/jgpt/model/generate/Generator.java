@@ -8,6 +8,7 @@ import ai.djl.training.ParameterStore;
 import dev.jgpt.model.nn.ForwardState;
 import dev.jgpt.model.nn.GptModel;
 import dev.jgpt.model.nn.KvCache;
+import dev.jgpt.model.tokenizer.Tokenizer;
 import java.util.Arrays;
 
 /**
@@ -205,13 +206,7 @@ public final class Generator {
         if (prompt.length == 0) {
             throw new IllegalArgumentException(what + " is empty: give at least one token");
         }
-        int vocab = gpt.config().vocabSize();
-        for (long id : prompt) {
-            if (id < 0 || id >= vocab) {
-                throw new IllegalArgumentException(
-                        "Token id " + id + " is outside the vocabulary [0, " + vocab + ")");
-            }
-        }
+        Tokenizer.requireInVocabulary(prompt, gpt.config().vocabSize());
     }
 
     /** The logits of the last position, running only what the cache does not hold yet. */

@@ -256,12 +256,7 @@ public final class HfTokenizer implements Tokenizer {
 
     @Override
     public String decode(long[] ids) {
-        for (long id : ids) {
-            if (id < 0 || id >= vocabSize) {
-                throw new IllegalArgumentException(
-                        "Token id " + id + " is outside the vocabulary [0, " + vocabSize + ")");
-            }
-        }
+        Tokenizer.requireInVocabulary(ids, vocabSize);
         return tokenizer.decode(ids, false);
     }
 

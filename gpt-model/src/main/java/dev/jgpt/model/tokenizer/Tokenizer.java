@@ -49,4 +49,19 @@ public interface Tokenizer extends AutoCloseable {
 
     @Override
     void close();
+
+    /**
+     * Refuses ids a vocabulary of {@code vocabSize} does not have: the one check that decoding
+     * and generation share.
+     *
+     * @throws IllegalArgumentException naming the first id outside {@code [0, vocabSize)}
+     */
+    static void requireInVocabulary(long[] ids, int vocabSize) {
+        for (long id : ids) {
+            if (id < 0 || id >= vocabSize) {
+                throw new IllegalArgumentException(
+                        "Token id " + id + " is outside the vocabulary [0, " + vocabSize + ")");
+            }
+        }
+    }
 }
