@@ -6,11 +6,12 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
+import dev.jgpt.model.checkpoint.Checkpoints;
+import dev.jgpt.model.checkpoint.JgptCheckpoint;
+import dev.jgpt.model.gpt2.GptConfig;
+import dev.jgpt.model.gpt2.GptModel;
+import dev.jgpt.model.gpt2.InitStyle;
 import dev.jgpt.model.io.CheckpointException;
-import dev.jgpt.model.io.Checkpoints;
-import dev.jgpt.model.io.JgptCheckpoint;
-import dev.jgpt.model.nn.GptModel;
-import dev.jgpt.model.nn.InitStyle;
 import dev.jgpt.model.nn.ForwardState;
 import java.nio.file.Path;
 
@@ -105,7 +106,7 @@ public final class LanguageModel implements AutoCloseable {
 
     /** Saves this model as a jgpt checkpoint in {@code dir} (written atomically). */
     public void save(Path dir) {
-        JgptCheckpoint.save(this, dir);
+        JgptCheckpoint.save(block, model.getDataType(), dir);
     }
 
     /**

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
-import dev.jgpt.model.GptConfig;
 import dev.jgpt.model.LanguageModel;
-import dev.jgpt.model.nn.InitStyle;
+import dev.jgpt.model.gpt2.GptConfig;
+import dev.jgpt.model.gpt2.InitStyle;
 import dev.jgpt.model.testing.FloatArrays;
 import dev.jgpt.model.testing.TestData;
 import dev.jgpt.model.tokenizer.Gpt2Tokenizer;

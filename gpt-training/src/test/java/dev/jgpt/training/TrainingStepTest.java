@@ -13,8 +13,8 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
-import dev.jgpt.model.GptConfig;
 import dev.jgpt.model.LanguageModel;
+import dev.jgpt.model.gpt2.GptConfig;
 import org.junit.jupiter.api.Test;
 
 /** The GPT blocks train under DJL's Trainer: gradients flow, the loss falls, clipping holds. */

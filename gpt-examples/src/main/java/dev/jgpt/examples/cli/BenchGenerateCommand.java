@@ -1,19 +1,19 @@
 package dev.jgpt.examples.cli;
 
 import ai.djl.engine.Engine;
-import dev.jgpt.model.GptConfig;
 import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.generate.Generator;
 import dev.jgpt.model.generate.SamplingConfig;
+import dev.jgpt.model.gpt2.GptConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code jgpt bench-generate}: decode speed with and without the key/value cache, on a randomly

@@ -8,17 +8,17 @@ import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.tracker.Tracker;
-import dev.jgpt.model.GptConfig;
 import dev.jgpt.model.LanguageModel;
+import dev.jgpt.model.gpt2.GptConfig;
 import dev.jgpt.training.CausalLmLoss;
 import dev.jgpt.training.ResumableAdamW;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code jgpt bench-train}: training throughput (tokens/s), model FLOPs utilisation against the

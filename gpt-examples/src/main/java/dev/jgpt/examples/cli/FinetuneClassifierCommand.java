@@ -6,8 +6,9 @@ import dev.jgpt.datasets.DataResolver;
 import dev.jgpt.datasets.LabeledText;
 import dev.jgpt.datasets.SpamData;
 import dev.jgpt.datasets.Splits;
-import dev.jgpt.model.GptConfig;
 import dev.jgpt.model.TextClassifier;
+import dev.jgpt.model.checkpoint.Checkpoints;
+import dev.jgpt.model.gpt2.GptConfig;
 import dev.jgpt.model.lora.Lora;
 import dev.jgpt.training.ClassifierConfig;
 import dev.jgpt.training.ClassifierEvaluation;
@@ -18,9 +19,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code jgpt finetune-classifier}: the book's chapter 6 spam classifier. */
 @Command(name = "finetune-classifier", mixinStandardHelpOptions = true,
@@ -148,7 +149,7 @@ final class FinetuneClassifierCommand implements Callable<Integer> {
             }
         }
         if (model != null) {
-            GptConfig config = dev.jgpt.model.io.Checkpoints.readConfig(model);
+            GptConfig config = dev.jgpt.model.checkpoint.Checkpoints.readConfig(model);
             return TextClassifier.fromLanguageModel(model, LABELS, Math.min(length, config.contextLength()),
                     device.device(), (int) training.seed);
         }

@@ -4,8 +4,8 @@ import ai.djl.engine.Engine;
 import dev.jgpt.datasets.InstructionData;
 import dev.jgpt.datasets.InstructionExample;
 import dev.jgpt.datasets.Splits;
-import dev.jgpt.model.GptConfig;
 import dev.jgpt.model.LanguageModel;
+import dev.jgpt.model.gpt2.GptConfig;
 import dev.jgpt.model.lora.Lora;
 import dev.jgpt.model.lora.LoraConfig;
 import dev.jgpt.model.tokenizer.Tokenizer;
@@ -22,9 +22,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code jgpt finetune-instruct}: the book's chapter 7 instruction fine-tuning. */
 @Command(name = "finetune-instruct", mixinStandardHelpOptions = true,

@@ -1,7 +1,7 @@
 package dev.jgpt.examples.cli;
 
-import dev.jgpt.model.GptConfig;
-import dev.jgpt.model.nn.InitStyle;
+import dev.jgpt.model.gpt2.GptConfig;
+import dev.jgpt.model.gpt2.InitStyle;
 import picocli.CommandLine.Option;
 
 /** How a training command builds a model from random weights when it starts from none. */

@@ -1,12 +1,12 @@
 package dev.jgpt.examples.cli;
 
-import dev.jgpt.model.GptConfig;
+import dev.jgpt.model.gpt2.GptConfig;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code jgpt info}: a model's configuration, parameter count and fp32 size. */
 @Command(name = "info", mixinStandardHelpOptions = true,

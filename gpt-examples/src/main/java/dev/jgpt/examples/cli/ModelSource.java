@@ -1,7 +1,7 @@
 package dev.jgpt.examples.cli;
 
-import dev.jgpt.model.GptConfig;
 import dev.jgpt.model.LanguageModel;
+import dev.jgpt.model.gpt2.GptConfig;
 import dev.jgpt.model.io.CheckpointException;
 import dev.jgpt.model.tokenizer.Tokenizer;
 import dev.jgpt.model.tokenizer.Tokenizers;

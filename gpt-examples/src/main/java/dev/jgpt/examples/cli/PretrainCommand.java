@@ -2,12 +2,12 @@ package dev.jgpt.examples.cli;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import dev.jgpt.model.Engines;
 import dev.jgpt.datasets.DataResolver;
 import dev.jgpt.datasets.TextFiles;
 import dev.jgpt.datasets.TextSplit;
-import dev.jgpt.model.GptConfig;
+import dev.jgpt.model.Engines;
 import dev.jgpt.model.LanguageModel;
+import dev.jgpt.model.gpt2.GptConfig;
 import dev.jgpt.model.tokenizer.Tokenizer;
 import dev.jgpt.model.tokenizer.Tokenizers;
 import dev.jgpt.training.Evaluation;
@@ -19,9 +19,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code jgpt pretrain}: train a GPT on unlabelled text. */
 @Command(name = "pretrain", mixinStandardHelpOptions = true, defaultValueProvider = BookDefaults.Pretrain.class,

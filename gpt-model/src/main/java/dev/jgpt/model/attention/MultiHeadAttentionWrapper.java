@@ -15,7 +15,7 @@ import java.util.List;
 /**
  * Multi-head attention the simple way (the book's {@code MultiHeadAttentionWrapper}, section
  * 3.6.1): {@code H} independent {@link CausalAttention} heads run one after the other and their
- * outputs are concatenated. {@link dev.jgpt.model.nn.CausalSelfAttention} computes the same thing
+ * outputs are concatenated. {@link dev.jgpt.model.gpt2.CausalSelfAttention} computes the same thing
  * with one fused projection and batched matmuls.
  *
  * <p>Shapes: input {@code (B, T, d_in)}, each head {@code (B, T, d_out)}, output {@code (B, T, H

@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import dev.jgpt.model.nn.GptModel;
+import dev.jgpt.model.gpt2.GptModel;
 
 /**
  * A block whose forward pass is a whole generation: prompt ids in, new ids out. It lets a GPT

@@ -1,12 +1,12 @@
 package dev.jgpt.model.generate;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.NDManager;
-import dev.jgpt.model.LanguageModel;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
+import dev.jgpt.model.LanguageModel;
+import dev.jgpt.model.gpt2.GptModel;
 import dev.jgpt.model.nn.ForwardState;
-import dev.jgpt.model.nn.GptModel;
 import dev.jgpt.model.nn.KvCache;
 import dev.jgpt.model.tokenizer.Tokenizer;
 import java.util.Arrays;

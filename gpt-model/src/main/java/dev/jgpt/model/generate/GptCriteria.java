@@ -2,8 +2,8 @@ package dev.jgpt.model.generate;
 
 import ai.djl.engine.Engine;
 import ai.djl.repository.zoo.Criteria;
-import dev.jgpt.model.io.Checkpoints;
-import dev.jgpt.model.nn.GptModel;
+import dev.jgpt.model.checkpoint.Checkpoints;
+import dev.jgpt.model.gpt2.GptModel;
 import dev.jgpt.model.tokenizer.Tokenizer;
 import java.nio.file.Path;
 

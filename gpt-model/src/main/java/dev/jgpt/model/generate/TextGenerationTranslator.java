@@ -3,7 +3,7 @@ package dev.jgpt.model.generate;
 import ai.djl.ndarray.NDList;
 import ai.djl.translate.NoBatchifyTranslator;
 import ai.djl.translate.TranslatorContext;
-import dev.jgpt.model.io.Checkpoints;
+import dev.jgpt.model.checkpoint.Checkpoints;
 import dev.jgpt.model.tokenizer.Tokenizer;
 
 /**

@@ -250,7 +250,7 @@ public final class SafeTensors implements AutoCloseable {
     }
 
     /** IEEE 754 binary16 to binary32, including subnormals, infinities and NaN. */
-    static float halfToFloat(short half) {
+    public static float halfToFloat(short half) {
         int h = half & 0xFFFF;
         int sign = (h >>> 15) << 31;
         int exp = (h >>> 10) & 0x1F;

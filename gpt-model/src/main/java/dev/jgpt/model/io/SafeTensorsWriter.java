@@ -101,7 +101,7 @@ public final class SafeTensorsWriter {
     }
 
     /** binary32 to bfloat16 (the top 16 bits), round to nearest even; NaN stays NaN. */
-    static short floatToBfloat16(float f) {
+    public static short floatToBfloat16(float f) {
         int bits = Float.floatToIntBits(f);
         if (Float.isNaN(f)) {
             return (short) ((bits >>> 16) | 0x40);
@@ -111,7 +111,7 @@ public final class SafeTensorsWriter {
     }
 
     /** binary32 to binary16, round to nearest even; overflow goes to infinity. */
-    static short floatToHalf(float f) {
+    public static short floatToHalf(float f) {
         int bits = Float.floatToIntBits(f);
         int sign = (bits >>> 16) & 0x8000;
         int exp = (bits >>> 23) & 0xFF;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.engine.Engine;
-import dev.jgpt.model.GptConfig;
 import dev.jgpt.model.LanguageModel;
+import dev.jgpt.model.gpt2.GptConfig;
 import dev.jgpt.model.testing.TinyGpt2Fixture;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,10 @@
-package dev.jgpt.model.io;
+package dev.jgpt.model.checkpoint;
 
 import ai.djl.ndarray.NDManager;
-import dev.jgpt.model.GptConfig;
-import dev.jgpt.model.nn.GptModel;
+import dev.jgpt.model.gpt2.Gpt2Checkpoint;
+import dev.jgpt.model.gpt2.GptConfig;
+import dev.jgpt.model.gpt2.GptModel;
+import dev.jgpt.model.io.CheckpointException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 

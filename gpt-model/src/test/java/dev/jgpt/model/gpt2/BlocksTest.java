@@ -1,4 +1,4 @@
-package dev.jgpt.model.nn;
+package dev.jgpt.model.gpt2;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -9,7 +9,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import dev.jgpt.model.GptConfig;
+import dev.jgpt.model.nn.CausalMask;
+import dev.jgpt.model.nn.Gelu;
+import dev.jgpt.model.nn.LayerNorm;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.jgpt.model.nn;
+package dev.jgpt.model.gpt2;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -8,7 +8,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import dev.jgpt.model.GptConfig;
+import dev.jgpt.model.nn.ForwardState;
+import dev.jgpt.model.nn.Linear;
 
 /**
  * GPT-2 with a classification head (the book's chapter 6): the transformer without its

@@ -1,4 +1,4 @@
-package dev.jgpt.model.io;
+package dev.jgpt.model.checkpoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,8 +8,9 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
-import dev.jgpt.model.GptConfig;
 import dev.jgpt.model.LanguageModel;
+import dev.jgpt.model.gpt2.GptConfig;
+import dev.jgpt.model.io.CheckpointException;
 import dev.jgpt.model.testing.FloatArrays;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.jgpt.model.io;
+package dev.jgpt.model.gpt2;
 
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
@@ -6,10 +6,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.initializer.Initializer;
-import dev.jgpt.model.GptConfig;
-import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.files.AtomicFiles;
-import dev.jgpt.model.nn.GptModel;
+import dev.jgpt.model.io.CheckpointException;
+import dev.jgpt.model.io.SafeTensors;
+import dev.jgpt.model.io.SafeTensorsWriter;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
@@ -138,14 +138,14 @@ public final class Gpt2Checkpoint {
     }
 
     /**
-     * Writes {@code lm} as a HuggingFace GPT-2 folder. GPT-2 always has a qkv bias: a model built
+     * Writes {@code gpt} as a HuggingFace GPT-2 folder. GPT-2 always has a qkv bias: a model built
      * without one is written with zero biases, which computes the same function.
      */
-    public static void save(LanguageModel lm, Path dir, SafeTensorsWriter.DType dtype)
+    public static void save(GptModel gpt, Path dir, SafeTensorsWriter.DType dtype)
             throws IOException {
-        GptConfig cfg = lm.config();
+        GptConfig cfg = gpt.config();
         SafeTensorsWriter writer = new SafeTensorsWriter();
-        Map<String, Parameter> params = lm.block().gpt2Parameters();
+        Map<String, Parameter> params = gpt.gpt2Parameters();
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
             NDArray array = e.getValue().getArray();
             long[] shape = array.getShape().getShape();

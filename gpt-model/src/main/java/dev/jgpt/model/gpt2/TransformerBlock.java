@@ -1,11 +1,15 @@
-package dev.jgpt.model.nn;
+package dev.jgpt.model.gpt2;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import dev.jgpt.model.GptConfig;
+import dev.jgpt.model.nn.Dropouts;
+import dev.jgpt.model.nn.ForwardPass;
+import dev.jgpt.model.nn.ForwardState;
+import dev.jgpt.model.nn.LayerNorm;
+import dev.jgpt.model.nn.UnaryBlock;
 
 /**
  * One pre-norm GPT-2 block: {@code x + drop(attn(ln_1(x)))}, then {@code x + drop(mlp(ln_2(x)))}.

@@ -1,10 +1,9 @@
-package dev.jgpt.model.nn;
+package dev.jgpt.model.gpt2;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.engine.Engine;
-import dev.jgpt.model.GptConfig;
 import dev.jgpt.model.LanguageModel;
 import org.junit.jupiter.api.Test;
 

@@ -1,14 +1,17 @@
-package dev.jgpt.model.io;
+package dev.jgpt.model.checkpoint;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import dev.jgpt.model.GptConfig;
-import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.files.AtomicFiles;
+import dev.jgpt.model.gpt2.Gpt2Checkpoint;
+import dev.jgpt.model.gpt2.GptConfig;
+import dev.jgpt.model.gpt2.GptModel;
+import dev.jgpt.model.io.CheckpointException;
+import dev.jgpt.model.io.ParamsFile;
 import dev.jgpt.model.lora.Lora;
 import dev.jgpt.model.lora.LoraConfig;
-import dev.jgpt.model.nn.GptModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,17 +41,18 @@ public final class JgptCheckpoint {
     private JgptCheckpoint() {}
 
     /**
-     * Saves {@code lm} into {@code dir}, creating it if needed.
+     * Saves {@code gpt}, whose weights are of {@code dataType}, into {@code dir}, creating it if
+     * needed.
      *
      * @throws CheckpointException if the folder cannot be written
      */
-    public static void save(LanguageModel lm, Path dir) {
+    public static void save(GptModel gpt, DataType dataType, Path dir) {
         try {
-            ParamsFile.write(dir.resolve(PARAMS_FILE), lm.block(), MODEL_NAME, lm.model().getDataType(),
-                    new Shape(1, lm.config().contextLength()));
-            AtomicFiles.writeString(dir.resolve(Gpt2Checkpoint.CONFIG_FILE), lm.config().toJson());
+            ParamsFile.write(dir.resolve(PARAMS_FILE), gpt, MODEL_NAME, dataType,
+                    new Shape(1, gpt.config().contextLength()));
+            AtomicFiles.writeString(dir.resolve(Gpt2Checkpoint.CONFIG_FILE), gpt.config().toJson());
             // a model training LoRA adapters saves them in its tree; the loader must attach them first
-            LoraConfig lora = Lora.configOf(lm.block());
+            LoraConfig lora = Lora.configOf(gpt);
             if (lora != null) {
                 Lora.writeConfig(lora, dir);
             } else {

@@ -1,9 +1,10 @@
-package dev.jgpt.model.nn;
+package dev.jgpt.model.gpt2;
 
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.training.initializer.UniformInitializer;
+import dev.jgpt.model.nn.Linear;
 
 /** How a fresh model's weights are drawn. */
 public enum InitStyle {

@@ -1,4 +1,4 @@
-package dev.jgpt.model.io;
+package dev.jgpt.model.gpt2;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,8 +7,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.jgpt.model.LanguageModel;
-import dev.jgpt.model.testing.FloatArrays;
 import dev.jgpt.model.generate.Generator;
+import dev.jgpt.model.io.CheckpointException;
+import dev.jgpt.model.io.SafeTensors;
+import dev.jgpt.model.io.SafeTensorsWriter;
+import dev.jgpt.model.testing.FloatArrays;
 import dev.jgpt.model.testing.TinyGpt2Fixture;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -249,7 +252,7 @@ class Gpt2CheckpointTest {
         float[] reference;
         try (LanguageModel lm = LanguageModel.load(fixture.dir)) {
             reference = logits(lm);
-            Gpt2Checkpoint.save(lm, out, SafeTensorsWriter.DType.F32);
+            Gpt2Checkpoint.save(lm.block(), out, SafeTensorsWriter.DType.F32);
         }
         try (LanguageModel lm = LanguageModel.load(out)) {
             FloatArrays.assertBitEqual(logits(lm), reference);

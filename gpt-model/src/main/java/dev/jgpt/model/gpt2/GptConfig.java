@@ -1,4 +1,4 @@
-package dev.jgpt.model;
+package dev.jgpt.model.gpt2;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;

@@ -1,4 +1,4 @@
-package dev.jgpt.model.nn;
+package dev.jgpt.model.gpt2;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -7,7 +7,14 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
-import dev.jgpt.model.GptConfig;
+import dev.jgpt.model.nn.Dropouts;
+import dev.jgpt.model.nn.Embedding;
+import dev.jgpt.model.nn.ForwardPass;
+import dev.jgpt.model.nn.ForwardState;
+import dev.jgpt.model.nn.KvCache;
+import dev.jgpt.model.nn.LayerNorm;
+import dev.jgpt.model.nn.Linear;
+import dev.jgpt.model.nn.UnaryBlock;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;

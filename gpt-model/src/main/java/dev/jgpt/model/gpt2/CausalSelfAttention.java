@@ -1,4 +1,4 @@
-package dev.jgpt.model.nn;
+package dev.jgpt.model.gpt2;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -6,6 +6,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
+import dev.jgpt.model.nn.Dropouts;
+import dev.jgpt.model.nn.ForwardPass;
+import dev.jgpt.model.nn.ForwardState;
+import dev.jgpt.model.nn.Linear;
+import dev.jgpt.model.nn.Scalars;
+import dev.jgpt.model.nn.UnaryBlock;
 
 /**
  * Causal multi-head self-attention, the efficient form: one fused query/key/value projection,

@@ -1,10 +1,13 @@
-package dev.jgpt.model.nn;
+package dev.jgpt.model.gpt2;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
+import dev.jgpt.model.nn.Gelu;
+import dev.jgpt.model.nn.Linear;
+import dev.jgpt.model.nn.UnaryBlock;
 
 /**
  * The position-wise feed-forward network: expand 4x, tanh-GELU, project back.
