@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
 import dev.jgpt.model.LanguageModel;
-import dev.jgpt.model.gpt2.GptModel;
+import dev.jgpt.model.nn.CausalLm;
 import dev.jgpt.model.nn.ForwardState;
 import dev.jgpt.model.nn.KvCache;
 import dev.jgpt.model.tokenizer.Tokenizer;
@@ -23,7 +23,7 @@ import java.util.Arrays;
  */
 public final class Generator {
 
-    private final GptModel gpt;
+    private final CausalLm model;
     private final ParameterStore ps;
     private final NDManager manager;
     private final boolean useKvCache;
@@ -39,11 +39,11 @@ public final class Generator {
     }
 
     /**
-     * A generator over an initialised block, reading weights through {@code ps} and creating its
-     * temporaries (and cache) under {@code manager}.
+     * A generator over an initialised model of any family, reading weights through {@code ps} and
+     * creating its temporaries (and cache) under {@code manager}.
      */
-    public Generator(GptModel gpt, ParameterStore ps, NDManager manager, boolean useKvCache) {
-        this.gpt = gpt;
+    public Generator(CausalLm model, ParameterStore ps, NDManager manager, boolean useKvCache) {
+        this.model = model;
         this.ps = ps;
         this.manager = manager;
         this.useKvCache = useKvCache;
@@ -63,11 +63,11 @@ public final class Generator {
      */
     public long[] generate(long[] prompt, SamplingConfig config, TokenListener listener) {
         checkPrompt(prompt, "The prompt");
-        int context = gpt.config().contextLength();
+        int context = model.config().contextLength();
         Sampler sampler = new Sampler(config);
         long[] tokens = Arrays.copyOf(prompt, prompt.length + config.maxNewTokens());
         int length = prompt.length;
-        try (KvCache cache = useKvCache ? gpt.newCache(manager) : null) {
+        try (KvCache cache = useKvCache ? model.newCache(manager) : null) {
             for (int step = 0; step < config.maxNewTokens(); step++) {
                 float[] last = nextLogits(tokens, length, context, cache);
                 long next = sampler.next(last);
@@ -99,7 +99,7 @@ public final class Generator {
         if (b == 0) {
             throw new IllegalArgumentException("No prompts given");
         }
-        int context = gpt.config().contextLength();
+        int context = model.config().contextLength();
         long[][] rows = new long[b][];
         int maxLen = 0;
         for (int i = 0; i < b; i++) {
@@ -135,7 +135,7 @@ public final class Generator {
         boolean[] done = new boolean[b];
         int length = maxLen;
         int steps = 0;
-        try (KvCache cache = gpt.newCache(manager)) {
+        try (KvCache cache = model.newCache(manager)) {
             for (int i = 0; i < b; i++) {
                 samplers[i] = new Sampler(config);
             }
@@ -192,7 +192,7 @@ public final class Generator {
             }
             ForwardState state = ForwardState.inference().withCache(cache).withPositions(pos)
                     .withPaddingMask(ForwardState.paddingMask(scope.create(mask).reshape(b, keys)));
-            float[] flat = gpt.lastLogits(ps, ids, state).toType(DataType.FLOAT32, false).toFloatArray();
+            float[] flat = model.lastLogits(ps, ids, state).toType(DataType.FLOAT32, false).toFloatArray();
             int v = flat.length / b;
             float[][] rows = new float[b][];
             for (int i = 0; i < b; i++) {
@@ -206,7 +206,7 @@ public final class Generator {
         if (prompt.length == 0) {
             throw new IllegalArgumentException(what + " is empty: give at least one token");
         }
-        Tokenizer.requireInVocabulary(prompt, gpt.config().vocabSize());
+        Tokenizer.requireInVocabulary(prompt, model.config().vocabSize());
     }
 
     /** The logits of the last position, running only what the cache does not hold yet. */
@@ -222,7 +222,7 @@ public final class Generator {
         }
         try (NDManager scope = manager.newSubManager()) {
             NDArray ids = scope.create(feed).reshape(1, feed.length);
-            return gpt.lastLogits(ps, ids, ForwardState.inference().withCache(cache)).get(0)
+            return model.lastLogits(ps, ids, ForwardState.inference().withCache(cache)).get(0)
                     .toType(DataType.FLOAT32, false).toFloatArray();
         }
     }

@@ -6,6 +6,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import dev.jgpt.model.nn.ModelConfig;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -39,7 +40,7 @@ public record GptConfig(
         float dropRate,
         boolean qkvBias,
         boolean tieEmbeddings,
-        float layerNormEps) {
+        float layerNormEps) implements ModelConfig {
 
     /** GPT-2's vocabulary size. */
     public static final int GPT2_VOCAB_SIZE = 50257;
@@ -150,7 +151,26 @@ public record GptConfig(
         }
     }
 
+    /** The HuggingFace {@code model_type}, {@code gpt2}. */
+    @Override
+    public String modelType() {
+        return "gpt2";
+    }
+
+    /** {@link #embedDim}, by its family-neutral name. */
+    @Override
+    public int hiddenSize() {
+        return embedDim;
+    }
+
+    /** GPT-2 attends with every head's own keys and values. */
+    @Override
+    public int numKvHeads() {
+        return numHeads;
+    }
+
     /** The head dimension {@code C / H}. */
+    @Override
     public int headDim() {
         return embedDim / numHeads;
     }
@@ -187,6 +207,7 @@ public record GptConfig(
      * The number of parameters this configuration has, counted from the formula (no arrays are
      * allocated). {@code GptModel#parameterCount()} counts the same thing from the built blocks.
      */
+    @Override
     public long parameterCount() {
         long c = embedDim;
         long perLayer =

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import dev.jgpt.model.nn.CausalLm;
 import dev.jgpt.model.nn.Dropouts;
 import dev.jgpt.model.nn.Embedding;
 import dev.jgpt.model.nn.ForwardPass;
@@ -31,7 +32,7 @@ import java.util.Map;
  * {@code ln_f}, {@code lm_head}; {@link #gpt2Parameters()} gives every parameter under its
  * checkpoint name.
  */
-public final class GptModel extends UnaryBlock {
+public final class GptModel extends UnaryBlock implements CausalLm {
 
     private final GptConfig config;
     private final Embedding wte;
@@ -70,6 +71,7 @@ public final class GptModel extends UnaryBlock {
     }
 
     /** The configuration this model was built from. */
+    @Override
     public GptConfig config() {
         return config;
     }
@@ -103,6 +105,7 @@ public final class GptModel extends UnaryBlock {
     }
 
     /** Initialises every parameter (normal 0.02 weights, GPT-2 style) on {@code manager}. */
+    @Override
     public void initialize(NDManager manager) {
         initialize(manager, DataType.FLOAT32, new Shape(1, config.contextLength()));
     }
@@ -127,6 +130,7 @@ public final class GptModel extends UnaryBlock {
      * @param ids token ids {@code (B, T)}; {@code cache length + T <= contextLength}
      * @return logits {@code (B, T, V)} for the new positions
      */
+    @Override
     public NDArray logits(ParameterStore ps, NDArray ids, ForwardState state) {
         return head(ps, hidden(ps, ids, state), state.isTraining());
     }
@@ -137,6 +141,7 @@ public final class GptModel extends UnaryBlock {
      *
      * @return logits {@code (B, V)}
      */
+    @Override
     public NDArray lastLogits(ParameterStore ps, NDArray ids, ForwardState state) {
         NDArray h = hidden(ps, ids, state);
         long t = h.getShape().get(1);
@@ -144,6 +149,7 @@ public final class GptModel extends UnaryBlock {
     }
 
     /** A cache sized for this model, its arrays living under {@code manager}. */
+    @Override
     public KvCache newCache(NDManager manager) {
         return new KvCache(manager, blocks.size(), config.contextLength());
     }
@@ -154,6 +160,7 @@ public final class GptModel extends UnaryBlock {
      * @param ids token ids {@code (B, T)} following the tokens in {@code state}'s cache (if any)
      * @return {@code (B, T, C)}
      */
+    @Override
     public NDArray hidden(ParameterStore ps, NDArray ids, ForwardState state) {
         Shape shape = ids.getShape();
         if (shape.dimension() != 2) {

@@ -3,11 +3,24 @@ package dev.jgpt.model.gpt2;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jgpt.model.nn.ModelConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class GptConfigTest {
+
+    @Test
+    void gpt2sConfigIsAFamilyNeutralModelConfig() {
+        ModelConfig c = GptConfig.gpt2Small();
+        assertThat(c.modelType()).isEqualTo("gpt2");
+        assertThat(c.hiddenSize()).isEqualTo(768);
+        assertThat(c.numKvHeads()).isEqualTo(c.numHeads()).isEqualTo(12);
+        assertThat(c.headDim()).isEqualTo(64);
+        assertThat(c.numLayers()).isEqualTo(12);
+        assertThat(c.tieEmbeddings()).isFalse();
+        assertThat(c.parameterCount()).isEqualTo(163_009_536L);
+    }
 
     @Test
     void gpt2SmallHasTheBooksParameterCounts() {
