@@ -107,7 +107,7 @@ public final class HfTokenizer implements Tokenizer {
         if (ends == null) {
             ends = ids(modelConfig, "eos_token_id", CONFIG_FILE);
             if (ends != null) {
-                JsonObject g = new JsonObject();
+                JsonObject g = generationConfig == null ? new JsonObject() : generationConfig.deepCopy();
                 JsonArray a = new JsonArray();
                 Arrays.stream(ends).forEach(a::add);
                 g.add("eos_token_id", a);

@@ -100,6 +100,19 @@ class HfTokenizerTest {
                 assertThat(back.vocabSize()).isEqualTo(t.vocabSize());
             }
         }
+        // a generation_config.json without end ids keeps its other fields, the end ids added
+        Path llama = TestData.modelFolder("llama32-tiny", tmp);
+        Files.writeString(llama.resolve(HfTokenizer.GENERATION_CONFIG_FILE), "{\"pad_token_id\": 128004}");
+        Files.writeString(llama.resolve(HfTokenizer.CONFIG_FILE), "{\"eos_token_id\": [128001, 128009]}");
+        Path llamaCopy = tmp.resolve("llama-copy");
+        try (Tokenizer t = Tokenizers.forModel(llama)) {
+            assertThat(t.padId()).isEqualTo(128004);
+            t.save(llamaCopy);
+            try (Tokenizer back = Tokenizers.forModel(llamaCopy)) {
+                assertThat(back.endIds()).containsExactly(128001, 128009);
+                assertThat(back.padId()).isEqualTo(128004);
+            }
+        }
         try (Tokenizer builtIn = Tokenizers.forModel(null)) {
             Path none = tmp.resolve("none");
             Files.createDirectories(none);
