@@ -1,5 +1,6 @@
 package dev.jgpt.examples.cli;
 
+import dev.jgpt.datasets.DataSource;
 import dev.jgpt.training.ClassifierConfig;
 import dev.jgpt.training.InstructionFineTuner;
 import dev.jgpt.training.PretrainConfig;
@@ -66,6 +67,7 @@ abstract class BookDefaults implements CommandLine.IDefaultValueProvider {
         Pretrain() {
             PretrainConfig book = PretrainConfig.book();
             languageModel(book);
+            put("--data", DataSource.THE_VERDICT.name());
             put("--context-length", book.contextLength());
             put("--prompt", book.samplePrompt());
             put("--model-size", "mini");
@@ -77,15 +79,17 @@ abstract class BookDefaults implements CommandLine.IDefaultValueProvider {
     static final class Classifier extends BookDefaults {
         Classifier() {
             classifier(ClassifierConfig.book());
+            put("--data", DataSource.SMS_SPAM_COLLECTION.name());
             put("--model-size", "tiny");
             put("--dropout", 0f);
         }
     }
 
-    /** {@code finetune-instruct}: the book's chapter 7 settings. */
+    /** {@code finetune-instruct} (and {@code generate-responses}): the book's chapter 7 settings. */
     static final class Instruct extends BookDefaults {
         Instruct() {
             languageModel(InstructionFineTuner.bookSettings().build());
+            put("--data", DataSource.INSTRUCTION_DATA.name());
             put("--model-size", "mini");
             put("--dropout", 0f);
         }

@@ -2,7 +2,6 @@ package dev.jgpt.examples.cli;
 
 import ai.djl.engine.Engine;
 import dev.jgpt.datasets.ClassificationDataset;
-import dev.jgpt.datasets.DataResolver;
 import dev.jgpt.datasets.LabeledText;
 import dev.jgpt.datasets.SpamData;
 import dev.jgpt.datasets.Splits;
@@ -35,16 +34,13 @@ final class FinetuneClassifierCommand implements Callable<Integer> {
 
     @CommandLine.Mixin DeviceOption device;
 
+    @CommandLine.Mixin DataOption data;
+
     @CommandLine.Mixin TrainingOptions training;
 
     @CommandLine.Mixin FreshModelOptions fresh;
 
     @CommandLine.Mixin LoraOptions lora;
-
-    @Option(names = "--data", defaultValue = "sms-spam-collection",
-            description = "A TSV of label<TAB>text, or a data set name: sms-spam-collection (or spam) is bundled in"
-                    + " the jar (default: ${DEFAULT-VALUE}).")
-    String data;
 
     @Option(names = "--model", description = "Start from this model folder (HuggingFace GPT-2 or jgpt checkpoint).")
     Path model;
@@ -67,7 +63,7 @@ final class FinetuneClassifierCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        Path tsv = DataResolver.fromEnvironment().resolve(data);
+        Path tsv = data.resolve();
         Splits<LabeledText> splits = SpamData.load(tsv, training.seed);
         Optional<Path> checkpoint = training.checkpoint();
         try (TextClassifier c = startingClassifier(checkpoint, splits)) {

@@ -36,6 +36,8 @@ final class FinetuneInstructCommand implements Callable<Integer> {
 
     @CommandLine.Mixin DeviceOption device;
 
+    @CommandLine.Mixin DataOption data;
+
     @CommandLine.Mixin TrainingOptions training;
 
     @CommandLine.Mixin ScheduleOptions schedule;
@@ -43,11 +45,6 @@ final class FinetuneInstructCommand implements Callable<Integer> {
     @CommandLine.Mixin FreshModelOptions fresh;
 
     @CommandLine.Mixin LoraOptions loraOptions;
-
-    @Option(names = "--data", defaultValue = InstructionDataOption.DEFAULT,
-            description = "A JSON array of {instruction, input, output}, or a data set name: instruction-data (or"
-                    + " instructions) is bundled in the jar (default: ${DEFAULT-VALUE}).")
-    String data;
 
     @Option(names = "--model", description = "Start from this model folder (HuggingFace GPT-2, e.g. gpt2-medium, or a jgpt checkpoint).")
     Path model;
@@ -71,7 +68,7 @@ final class FinetuneInstructCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Splits<InstructionExample> splits = InstructionDataOption.splits(data);
+        Splits<InstructionExample> splits = data.instructionSplits();
         Optional<Path> checkpoint = training.checkpoint();
         LoraConfig lora;
         PretrainConfig cfg;

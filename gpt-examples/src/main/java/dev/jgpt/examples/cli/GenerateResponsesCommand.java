@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code jgpt generate-responses}: answer the instruction test split with a model. */
-@Command(name = "generate-responses", mixinStandardHelpOptions = true,
+@Command(name = "generate-responses", mixinStandardHelpOptions = true, defaultValueProvider = BookDefaults.Instruct.class,
         description = "Answer the test split of the instruction data and write the entries with model_response.")
 final class GenerateResponsesCommand implements Callable<Integer> {
 
@@ -23,14 +23,12 @@ final class GenerateResponsesCommand implements Callable<Integer> {
 
     @CommandLine.Mixin DeviceOption device;
 
+    @CommandLine.Mixin DataOption data;
+
     @CommandLine.Mixin DtypeOption dtype;
 
     @Option(names = "--model", required = true, description = "A model folder (jgpt or HuggingFace GPT-2).")
     String model;
-
-    @Option(names = "--data", defaultValue = InstructionDataOption.DEFAULT,
-            description = "The instruction JSON, or 'instruction-data' (default: ${DEFAULT-VALUE}).")
-    String data;
 
     @Option(names = "--out", required = true, description = "The JSON file to write.")
     Path out;
@@ -48,7 +46,7 @@ final class GenerateResponsesCommand implements Callable<Integer> {
         if (limit < 0 || maxNewTokens < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be >= 0 and --max-new-tokens >= 1");
         }
-        List<InstructionExample> test = InstructionDataOption.splits(data).test();
+        List<InstructionExample> test = data.instructionSplits().test();
         if (limit > 0) {
             test = test.subList(0, Math.min(limit, test.size()));
         }

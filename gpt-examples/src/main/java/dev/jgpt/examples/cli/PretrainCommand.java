@@ -2,7 +2,6 @@ package dev.jgpt.examples.cli;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import dev.jgpt.datasets.DataResolver;
 import dev.jgpt.datasets.TextFiles;
 import dev.jgpt.datasets.TextSplit;
 import dev.jgpt.model.Engines;
@@ -32,16 +31,13 @@ final class PretrainCommand implements Callable<Integer> {
 
     @CommandLine.Mixin DeviceOption device;
 
+    @CommandLine.Mixin DataOption data;
+
     @CommandLine.Mixin TrainingOptions training;
 
     @CommandLine.Mixin ScheduleOptions schedule;
 
     @CommandLine.Mixin FreshModelOptions fresh;
-
-    @Option(names = "--data", defaultValue = "the-verdict",
-            description = "A UTF-8 text file, a folder of .txt files, or a data set name (default: ${DEFAULT-VALUE},"
-                    + " bundled in the jar).")
-    String data;
 
     @Option(names = "--init", description = "Start from this model folder (HuggingFace GPT-2 or jgpt checkpoint) instead.")
     Path init;
@@ -76,7 +72,7 @@ final class PretrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        String text = String.join(" <|endoftext|> ", TextFiles.readAll(dataPath()));
+        String text = String.join(" <|endoftext|> ", TextFiles.readAll(data.resolve()));
         TextSplit split = TextSplit.byCharacters(text, trainRatio);
         Optional<Path> checkpoint = training.checkpoint();
         try (Tokenizer tokenizer = Tokenizers.forModel(init);
@@ -122,10 +118,6 @@ final class PretrainCommand implements Callable<Integer> {
                     training.out.resolve("loss.png"));
         }
         return 0;
-    }
-
-    private Path dataPath() {
-        return DataResolver.fromEnvironment().resolve(data);
     }
 
     /** The training devices: {@code --devices}, else the model's {@code --device}. */

@@ -2,6 +2,7 @@ package dev.jgpt.examples.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jgpt.datasets.DataSource;
 import dev.jgpt.training.ClassifierConfig;
 import dev.jgpt.training.InstructionFineTuner;
 import dev.jgpt.training.PretrainConfig;
@@ -33,6 +34,7 @@ class TrainingOptionsTest {
         assertThat(parsed).isEqualTo(book);
         assertThat(c.fresh.modelSize).isEqualTo("mini");
         assertThat(c.fresh.dropout).isEqualTo(0.1f);
+        assertThat(c.data.data).isEqualTo(DataSource.THE_VERDICT.name());
     }
 
     @Test
@@ -41,6 +43,7 @@ class TrainingOptionsTest {
         assertThat(c.training.applyTo(ClassifierConfig.builder()).build()).isEqualTo(ClassifierConfig.book());
         assertThat(c.lora.config()).isNull();
         assertThat(c.fresh.modelSize).isEqualTo("tiny");
+        assertThat(c.data.data).isEqualTo(DataSource.SMS_SPAM_COLLECTION.name());
     }
 
     @Test
@@ -50,6 +53,9 @@ class TrainingOptionsTest {
         PretrainConfig parsed = c.schedule.applyTo(c.training.applyTo(PretrainConfig.builder()))
                 .contextLength(64).sample("p", c.sampleTokens).build();
         assertThat(parsed).isEqualTo(book);
+        assertThat(c.data.data).isEqualTo(DataSource.INSTRUCTION_DATA.name());
+        assertThat(parse("generate-responses", GenerateResponsesCommand.class, "--model", "m", "--out", "o")
+                .data.data).isEqualTo(DataSource.INSTRUCTION_DATA.name());
         // options given on the command line still win
         FinetuneInstructCommand given = parse("finetune-instruct", FinetuneInstructCommand.class, "--out", "x",
                 "--epochs", "7", "--lr", "1e-3", "--lora-rank", "4");
