@@ -12,6 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -32,9 +33,13 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * and server errors (400, 429) show on the page with the text returned to the input. Saves
  * screenshots to {@code target/screenshots/}. Needs Debian's {@code chromium} and
  * {@code chromium-driver} ({@code -Djgpt.chromium=PATH}, {@code -Djgpt.chromedriver=PATH} for
- * other places); {@code .ci/run} installs them.
+ * other places); without them it is skipped, unless {@code JGPT_REQUIRE_BROWSER=1} (which
+ * {@code .ci/run} sets after installing them) makes their absence a failure.
  */
 class ChatPageBrowserTest {
+
+    /** Set to 1 where the browser test must run rather than be skipped for want of a browser. */
+    static final String REQUIRE_BROWSER = "JGPT_REQUIRE_BROWSER";
 
     private static TinyServer tiny;
     private static WebDriver driver;
@@ -45,9 +50,16 @@ class ChatPageBrowserTest {
         File chromium = new File(System.getProperty("jgpt.chromium", "/usr/bin/chromium"));
         File chromedriver = new File(System.getProperty("jgpt.chromedriver", "/usr/bin/chromedriver"));
         if (!chromium.canExecute() || !chromedriver.canExecute()) {
-            throw new IllegalStateException("The chat page test needs Chromium and ChromeDriver: not found at "
-                    + chromium + " / " + chromedriver + ". Install them (Debian: apt-get install chromium"
-                    + " chromium-driver) or point -Djgpt.chromium and -Djgpt.chromedriver at them.");
+            String why = "The chat page test needs Chromium and ChromeDriver: not found at " + chromium + " / "
+                    + chromedriver + ". Install them (Debian: apt-get install chromium chromium-driver) or point"
+                    + " -Djgpt.chromium and -Djgpt.chromedriver at them.";
+            // A clone on a machine with only a JDK and Maven still passes the rest of the suite; CI
+            // (.ci/run exports JGPT_REQUIRE_BROWSER=1 after installing Chromium) must run this test.
+            if ("1".equals(System.getenv(REQUIRE_BROWSER))) {
+                throw new IllegalStateException(why + " (" + REQUIRE_BROWSER + "=1 requires this test)");
+            }
+            System.err.println("ChatPageBrowserTest skipped: " + why); // surefire does not print the reason
+            Assumptions.abort(why);
         }
         tiny = TinyServer.start(1, 1);
         profile = Files.createTempDirectory("jgpt-chromium");
