@@ -8,59 +8,64 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import dev.jgpt.model.checkpoint.Checkpoints;
 import dev.jgpt.model.checkpoint.JgptCheckpoint;
-import dev.jgpt.model.gpt2.GptConfig;
-import dev.jgpt.model.gpt2.GptModel;
-import dev.jgpt.model.gpt2.InitStyle;
+import dev.jgpt.model.checkpoint.ModelFamilies;
 import dev.jgpt.model.io.CheckpointException;
+import dev.jgpt.model.nn.CausalLm;
 import dev.jgpt.model.nn.ForwardState;
+import dev.jgpt.model.nn.InitStyle;
+import dev.jgpt.model.nn.ModelConfig;
+import dev.jgpt.model.tokenizer.Tokenizer;
+import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * A GPT ready to run: the DJL {@link Model} that owns the weights, its {@link GptModel} block and
- * config. Create one with random weights, or load a HuggingFace GPT-2 folder or the project's own
- * checkpoint; close it to free the weights.
+ * A causal language model of any family ready to run: the DJL {@link Model} that owns the
+ * weights, its {@link CausalLm} block and config. Create one with random weights from a config,
+ * or load a HuggingFace folder of a known family ({@code model_type} in its {@code config.json})
+ * or the project's own checkpoint; close it to free the weights.
  */
 public final class LanguageModel implements AutoCloseable {
 
     private final Model model;
-    private final GptModel block;
+    private final CausalLm block;
     private final ParameterStore inferenceStore;
 
     /**
-     * Wraps a DJL model whose block is an initialised {@link GptModel}. Loaders use this; most
+     * Wraps a DJL model whose block is an initialised {@link CausalLm}. Loaders use this; most
      * callers want {@link #create} or {@link #load}.
      */
     public LanguageModel(Model model) {
-        if (!(model.getBlock() instanceof GptModel)) {
-            throw new IllegalArgumentException("The model's block is not a GptModel");
+        if (!(model.getBlock() instanceof CausalLm lm)) {
+            throw new IllegalArgumentException("The model's block is not a CausalLm");
         }
         this.model = model;
-        this.block = (GptModel) model.getBlock();
+        this.block = lm;
         this.inferenceStore = new ParameterStore(model.getNDManager(), false);
     }
 
     /**
-     * A model with GPT-2's random initialisation (normal, std 0.02).
+     * A model of {@code config}'s family with its random initialisation (normal, std 0.02).
      *
      * @param seed seeds the engine's generator, so the same seed gives the same weights
      */
-    public static LanguageModel create(GptConfig config, Device device, int seed) {
+    public static LanguageModel create(ModelConfig config, Device device, int seed) {
         return create(config, device, seed, InitStyle.GPT2);
     }
 
     /** A model with random weights drawn the {@code style} way, seeded by {@code seed}. */
-    public static LanguageModel create(GptConfig config, Device device, int seed, InitStyle style) {
+    public static LanguageModel create(ModelConfig config, Device device, int seed, InitStyle style) {
         return create(config, device, seed, style, Engine.getInstance().getEngineName());
     }
 
     /**
-     * {@link #create(GptConfig, Device, int, InitStyle)} on the named engine rather than the
+     * {@link #create(ModelConfig, Device, int, InitStyle)} on the named engine rather than the
      * default one (each engine has its own generator, so the weights differ between engines).
      */
-    public static LanguageModel create(GptConfig config, Device device, int seed, InitStyle style, String engine) {
+    public static LanguageModel create(ModelConfig config, Device device, int seed, InitStyle style,
+            String engine) {
         Model model = Model.newInstance("jgpt", device, engine);
         try {
-            GptModel gpt = new GptModel(config);
+            CausalLm gpt = ModelFamilies.of(config).newModel(config, true);
             style.apply(gpt);
             model.setBlock(gpt);
             model.getNDManager().getEngine().setRandomSeed(seed);
@@ -73,8 +78,9 @@ public final class LanguageModel implements AutoCloseable {
     }
 
     /**
-     * Loads a HuggingFace GPT-2 folder ({@code config.json} + {@code model.safetensors}) or the
-     * project's own checkpoint folder ({@code config.json} + {@code jgpt-0000.params}).
+     * Loads a HuggingFace folder ({@code config.json} + {@code model.safetensors}) of a known
+     * family or the project's own checkpoint folder ({@code config.json} + {@code
+     * jgpt-0000.params}).
      *
      * @throws CheckpointException naming the problem if neither loads
      */
@@ -87,7 +93,7 @@ public final class LanguageModel implements AutoCloseable {
      * under another (the {@code .params} and safetensors files are engine-neutral).
      */
     public static LanguageModel load(Path dir, Device device, String engine) {
-        GptModel gpt = new GptModel(Checkpoints.readConfig(dir));
+        CausalLm gpt = Checkpoints.newModel(dir);
         Model model = Model.newInstance("jgpt", device, engine);
         try {
             model.setBlock(gpt);
@@ -107,6 +113,19 @@ public final class LanguageModel implements AutoCloseable {
     /** Saves this model as a jgpt checkpoint in {@code dir} (written atomically). */
     public void save(Path dir) {
         JgptCheckpoint.save(block, model.getDataType(), dir);
+    }
+
+    /**
+     * Saves this model and the files of {@code tokenizer} (none for the built-in GPT-2 one), so
+     * that {@link #load} and {@code Tokenizers.forModel(dir)} find both.
+     */
+    public void save(Path dir, Tokenizer tokenizer) {
+        save(dir);
+        try {
+            tokenizer.save(dir);
+        } catch (IOException e) {
+            throw new CheckpointException("Cannot save the tokenizer to " + dir + ": " + e, e);
+        }
     }
 
     /**
@@ -135,7 +154,7 @@ public final class LanguageModel implements AutoCloseable {
         }
         Model copy = Model.newInstance("jgpt", manager().getDevice(), manager().getEngine().getEngineName());
         try {
-            GptModel gpt = new GptModel(config());
+            CausalLm gpt = ModelFamilies.of(config()).newModel(config(), true);
             copy.setBlock(gpt);
             copy.setDataType(type);
             gpt.setInitializer(ai.djl.training.initializer.Initializer.ZEROS, p -> true); // overwritten below
@@ -158,16 +177,16 @@ public final class LanguageModel implements AutoCloseable {
 
     /** The weights' data type. */
     public ai.djl.ndarray.types.DataType dataType() {
-        return block.wte().weight().getArray().getDataType();
+        return block.dataType();
     }
 
     /** The configuration. */
-    public GptConfig config() {
+    public ModelConfig config() {
         return block.config();
     }
 
-    /** The GPT block. */
-    public GptModel block() {
+    /** The model's block. */
+    public CausalLm block() {
         return block;
     }
 

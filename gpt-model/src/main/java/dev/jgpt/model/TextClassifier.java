@@ -14,10 +14,10 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.jgpt.model.files.AtomicFiles;
-import dev.jgpt.model.gpt2.Gpt2Checkpoint;
-import dev.jgpt.model.gpt2.GptClassifier;
-import dev.jgpt.model.gpt2.GptConfig;
-import dev.jgpt.model.gpt2.InitStyle;
+import dev.jgpt.model.checkpoint.ModelFamilies;
+import dev.jgpt.model.nn.InitStyle;
+import dev.jgpt.model.nn.ModelConfig;
+import dev.jgpt.model.nn.SequenceClassifier;
 import dev.jgpt.model.io.CheckpointException;
 import dev.jgpt.model.io.ParamsFile;
 import dev.jgpt.model.lora.Lora;
@@ -34,12 +34,12 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A GPT text classifier ready to run or fine-tune: the DJL {@link Model} owning a {@link
- * GptClassifier}, its class labels, the token length it was trained on, and a tokenizer. Start one
+ * A text classifier (on a causal LM of any family) ready to run or fine-tune: the DJL {@link Model} owning a {@link
+ * SequenceClassifier}, its class labels, the token length it was trained on, and a tokenizer. Start one
  * from a language model's weights ({@link #fromLanguageModel}), from random weights ({@link
  * #create}), or load a saved one; {@link #classify} gives a label and its probability.
  *
- * <p>A saved classifier is a folder: {@code config.json} (the GPT config), {@code
+ * <p>A saved classifier is a folder: {@code config.json} (the model's config), {@code
  * classifier.json} (labels, maximum length, LoRA settings if adapters are attached) and {@code
  * classifier-0000.params}, each written atomically.
  */
@@ -65,7 +65,7 @@ public final class TextClassifier implements AutoCloseable {
     public record Prediction(String label, int index, float probability, float[] probabilities) {}
 
     private final Model model;
-    private final GptClassifier block;
+    private final SequenceClassifier block;
     private final List<String> labels;
     private final int maxLength;
     private final Tokenizer tokenizer;
@@ -75,7 +75,7 @@ public final class TextClassifier implements AutoCloseable {
     private TextClassifier(Model model, List<String> labels, int maxLength, Tokenizer tokenizer,
             LoraConfig lora) {
         this.model = model;
-        this.block = (GptClassifier) model.getBlock();
+        this.block = (SequenceClassifier) model.getBlock();
         this.labels = List.copyOf(labels);
         this.maxLength = maxLength;
         this.tokenizer = tokenizer;
@@ -88,18 +88,19 @@ public final class TextClassifier implements AutoCloseable {
      *
      * @param maxLength texts are cut to this many tokens (at most the context length)
      */
-    public static TextClassifier create(GptConfig config, List<String> labels, int maxLength,
+    public static TextClassifier create(ModelConfig config, List<String> labels, int maxLength,
             Device device, int seed, InitStyle style) {
         return create(config, labels, maxLength, device, seed, style, Tokenizers.forModel(null));
     }
 
-    private static TextClassifier create(GptConfig config, List<String> labels, int maxLength,
+    private static TextClassifier create(ModelConfig config, List<String> labels, int maxLength,
             Device device, int seed, InitStyle style, Tokenizer tokenizer) {
         checkArguments(config, labels, maxLength);
         Model model = Model.newInstance(MODEL_NAME, device);
         try {
-            GptClassifier c = new GptClassifier(config, labels.size());
-            style.apply(c.gpt());
+            SequenceClassifier c = new SequenceClassifier(
+                    ModelFamilies.of(config).newModel(config, false), labels.size());
+            style.apply(c.body());
             model.setBlock(c);
             model.getNDManager().getEngine().setRandomSeed(seed);
             c.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, config.contextLength()));
@@ -126,7 +127,7 @@ public final class TextClassifier implements AutoCloseable {
         TextClassifier c = create(lm.config(), labels, maxLength, lm.manager().getDevice(), seed,
                 InitStyle.GPT2, tokenizer);
         try {
-            c.block.gpt().copyParametersFrom(lm.block());
+            c.block.body().copyParametersFrom(lm.block());
             return c;
         } catch (RuntimeException e) {
             c.close();
@@ -153,17 +154,18 @@ public final class TextClassifier implements AutoCloseable {
     public static TextClassifier load(Path dir, Device device) {
         if (!Files.isRegularFile(dir.resolve(CLASSIFIER_FILE))) {
             throw new CheckpointException("No classifier found in " + dir + ": expected "
-                    + CLASSIFIER_FILE + ", " + Gpt2Checkpoint.CONFIG_FILE + " and " + PARAMS_FILE
+                    + CLASSIFIER_FILE + ", " + ModelFamilies.CONFIG_FILE + " and " + PARAMS_FILE
                     + " (made by 'jgpt finetune-classifier')");
         }
-        GptConfig config = Gpt2Checkpoint.readConfig(dir.resolve(Gpt2Checkpoint.CONFIG_FILE));
+        ModelConfig config = ModelFamilies.readConfig(dir.resolve(ModelFamilies.CONFIG_FILE));
         Settings settings = readSettings(dir.resolve(CLASSIFIER_FILE));
         Model model = Model.newInstance(MODEL_NAME, device);
         try {
-            GptClassifier c = new GptClassifier(config, settings.labels.size());
+            SequenceClassifier c = new SequenceClassifier(
+                    ModelFamilies.of(config).newModel(config, false), settings.labels.size());
             model.setBlock(c);
             if (settings.lora != null) {
-                Lora.apply(c.gpt(), settings.lora, model.getNDManager());
+                Lora.apply(c.body(), settings.lora, model.getNDManager());
             }
             ParamsFile.read(dir.resolve(PARAMS_FILE), c, model.getNDManager(),
                     config + " with " + settings.labels.size() + " classes");
@@ -184,7 +186,7 @@ public final class TextClassifier implements AutoCloseable {
             Files.createDirectories(dir);
             ParamsFile.write(dir.resolve(PARAMS_FILE), block, MODEL_NAME, DataType.FLOAT32,
                     new Shape(1, maxLength));
-            AtomicFiles.writeString(dir.resolve(Gpt2Checkpoint.CONFIG_FILE), config().toJson());
+            AtomicFiles.writeString(dir.resolve(ModelFamilies.CONFIG_FILE), config().toJson());
             JsonObject json = new JsonObject();
             json.addProperty("format", "jgpt-classifier");
             JsonArray names = new JsonArray();
@@ -210,13 +212,13 @@ public final class TextClassifier implements AutoCloseable {
      * classifiers remember the adapters; {@link #mergeLora} folds them in.
      */
     public void applyLora(LoraConfig cfg) {
-        Lora.apply(block.gpt(), cfg, model.getNDManager());
+        Lora.apply(block.body(), cfg, model.getNDManager());
         lora = cfg;
     }
 
     /** Merges attached adapters into the weights (see {@link Lora#merge}). */
     public void mergeLora() {
-        Lora.merge(block.gpt());
+        Lora.merge(block.body());
         lora = null;
     }
 
@@ -256,9 +258,9 @@ public final class TextClassifier implements AutoCloseable {
         return block.forward(inferenceStore, ids, lengths, false);
     }
 
-    /** The GPT config of the transformer. */
-    public GptConfig config() {
-        return block.gpt().config();
+    /** The config of the transformer. */
+    public ModelConfig config() {
+        return block.body().config();
     }
 
     /** The class labels, index order. */
@@ -277,7 +279,7 @@ public final class TextClassifier implements AutoCloseable {
     }
 
     /** The classifier block. */
-    public GptClassifier block() {
+    public SequenceClassifier block() {
         return block;
     }
 
@@ -297,7 +299,7 @@ public final class TextClassifier implements AutoCloseable {
         tokenizer.close();
     }
 
-    private static void checkArguments(GptConfig config, List<String> labels, int maxLength) {
+    private static void checkArguments(ModelConfig config, List<String> labels, int maxLength) {
         if (labels.size() < 2) {
             throw new IllegalArgumentException("A classifier needs at least 2 labels, got " + labels);
         }

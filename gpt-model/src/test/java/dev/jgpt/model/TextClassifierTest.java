@@ -8,7 +8,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.jgpt.model.gpt2.GptConfig;
-import dev.jgpt.model.gpt2.InitStyle;
+import dev.jgpt.model.nn.InitStyle;
 import dev.jgpt.model.io.CheckpointException;
 import dev.jgpt.model.lora.LoraConfig;
 import dev.jgpt.model.testing.FloatArrays;
@@ -54,10 +54,10 @@ class TextClassifierTest {
         try (LanguageModel lm = LanguageModel.create(CFG, device(), 5);
                 TextClassifier c = TextClassifier.fromLanguageModel(lm, LABELS, 16, 9);
                 NDManager m = lm.manager().newSubManager()) {
-            assertThat(c.block().gpt().gpt2Parameters()).doesNotContainKey("lm_head.weight");
+            assertThat(c.block().body().namedParameters()).doesNotContainKey("lm_head.weight");
             NDArray ids = m.create(new long[] {464, 3290, 318, 257}).reshape(1, 4);
             float[] want = lm.block().hidden(new ai.djl.training.ParameterStore(m, false), ids, dev.jgpt.model.nn.ForwardState.inference()).toFloatArray();
-            float[] got = c.block().gpt().hidden(new ai.djl.training.ParameterStore(m, false), ids, dev.jgpt.model.nn.ForwardState.inference()).toFloatArray();
+            float[] got = c.block().body().hidden(new ai.djl.training.ParameterStore(m, false), ids, dev.jgpt.model.nn.ForwardState.inference()).toFloatArray();
             FloatArrays.assertBitEqual(got, want);
         }
     }

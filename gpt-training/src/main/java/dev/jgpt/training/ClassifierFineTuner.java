@@ -12,7 +12,7 @@ import ai.djl.training.tracker.Tracker;
 import ai.djl.util.Pair;
 import dev.jgpt.datasets.ClassificationDataset;
 import dev.jgpt.model.TextClassifier;
-import dev.jgpt.model.gpt2.GptModel;
+import dev.jgpt.model.nn.CausalLm;
 import dev.jgpt.model.lora.Lora;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -85,7 +85,7 @@ public final class ClassifierFineTuner {
      * returns the number of trainable parameters.
      */
     public static long selectTrainable(TextClassifier c, ClassifierConfig cfg) {
-        GptModel gpt = c.block().gpt();
+        CausalLm body = c.block().body();
         if (cfg.lora() != null) {
             if (c.lora() == null) {
                 c.applyLora(cfg.lora());
@@ -96,16 +96,16 @@ public final class ClassifierFineTuner {
         } else if (cfg.trainableBlocks() < 0) {
             c.block().freezeParameters(false);
         } else {
-            if (cfg.trainableBlocks() > gpt.blocks().size()) {
+            List<ai.djl.nn.Block> blocks = body.layers();
+            if (cfg.trainableBlocks() > blocks.size()) {
                 throw new IllegalArgumentException("trainableBlocks " + cfg.trainableBlocks()
-                        + " exceeds the model's " + gpt.blocks().size() + " blocks");
+                        + " exceeds the model's " + blocks.size() + " blocks");
             }
-            gpt.freezeParameters(true);
-            List<?> blocks = gpt.blocks();
+            body.freezeParameters(true);
             for (int i = blocks.size() - cfg.trainableBlocks(); i < blocks.size(); i++) {
-                gpt.blocks().get(i).freezeParameters(false);
+                blocks.get(i).freezeParameters(false);
             }
-            gpt.lnF().freezeParameters(false);
+            body.finalNorm().freezeParameters(false);
         }
         c.block().score().freezeParameters(false);
         return Lora.trainableParameterCount(c.block());

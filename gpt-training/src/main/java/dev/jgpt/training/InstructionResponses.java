@@ -47,7 +47,7 @@ public final class InstructionResponses {
     public static List<Response> generate(LanguageModel lm, Tokenizer tokenizer,
             List<InstructionExample> examples, int maxNewTokens, Progress progress) {
         TextGenerator generator = new TextGenerator(lm, tokenizer);
-        SamplingConfig greedy = SamplingConfig.greedy(maxNewTokens).withEndOfText(SamplingConfig.GPT2_END_OF_TEXT);
+        SamplingConfig greedy = SamplingConfig.greedy(maxNewTokens).withEndIdsOf(tokenizer);
         List<Response> out = new ArrayList<>(examples.size());
         for (int i = 0; i < examples.size(); i++) {
             InstructionExample e = examples.get(i);

@@ -307,8 +307,7 @@ public final class Pretrainer {
     }
 
     private String sample(LanguageModel lm) {
-        SamplingConfig greedy = SamplingConfig.greedy(cfg.sampleTokens())
-                .withEndOfText(SamplingConfig.GPT2_END_OF_TEXT);
+        SamplingConfig greedy = SamplingConfig.greedy(cfg.sampleTokens()).withEndIdsOf(tokenizer);
         return cfg.samplePrompt() + new TextGenerator(lm, tokenizer).generate(cfg.samplePrompt(), greedy, null);
     }
 

@@ -91,7 +91,7 @@ public final class ResumableAdamW extends Optimizer {
 
     /**
      * Writes the moments of {@code parameters} (name to parameter, e.g. {@code
-     * GptModel.gpt2Parameters()}) in their order. Parameters never updated are written as zeros.
+     * CausalLm.namedParameters()}) in their order. Parameters never updated are written as zeros.
      */
     public void save(Map<String, Parameter> parameters, DataOutputStream out) throws IOException {
         out.writeInt(lastUpdate);

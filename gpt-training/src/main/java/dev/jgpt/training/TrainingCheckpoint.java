@@ -6,7 +6,7 @@ import com.google.gson.Gson;
 import com.google.gson.JsonParseException;
 import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.files.AtomicFiles;
-import dev.jgpt.model.gpt2.GptModel;
+import dev.jgpt.model.nn.CausalLm;
 import dev.jgpt.model.lora.Lora;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -136,12 +136,12 @@ public final class TrainingCheckpoint {
     }
 
     /**
-     * The parameters training updates, by checkpoint name: the unfrozen weights of {@code gpt}
+     * The parameters training updates, by checkpoint name: the unfrozen weights of {@code model}
      * and its LoRA adapters.
      */
-    public static Map<String, Parameter> optimized(GptModel gpt) {
-        Map<String, Parameter> all = new LinkedHashMap<>(gpt.gpt2Parameters());
-        all.putAll(Lora.adapterParameters(gpt));
+    public static Map<String, Parameter> optimized(CausalLm model) {
+        Map<String, Parameter> all = new LinkedHashMap<>(model.namedParameters());
+        all.putAll(Lora.adapterParameters(model));
         return trainable(all);
     }
 

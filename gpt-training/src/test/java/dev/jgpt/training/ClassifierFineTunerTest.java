@@ -11,7 +11,7 @@ import dev.jgpt.datasets.SpamData;
 import dev.jgpt.datasets.Splits;
 import dev.jgpt.model.TextClassifier;
 import dev.jgpt.model.gpt2.GptConfig;
-import dev.jgpt.model.gpt2.InitStyle;
+import dev.jgpt.model.nn.InitStyle;
 import dev.jgpt.model.lora.LoraConfig;
 import dev.jgpt.model.testing.TestData;
 import java.nio.file.Files;

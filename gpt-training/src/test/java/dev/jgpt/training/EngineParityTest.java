@@ -9,7 +9,7 @@ import dev.jgpt.model.Engines;
 import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.generate.Generator;
 import dev.jgpt.model.gpt2.GptConfig;
-import dev.jgpt.model.gpt2.InitStyle;
+import dev.jgpt.model.nn.InitStyle;
 import dev.jgpt.model.testing.FloatArrays;
 import dev.jgpt.model.testing.TestData;
 import dev.jgpt.model.testing.TinyGpt2Fixture;

@@ -67,10 +67,10 @@ class InstructionFineTunerTest {
     /** Parameter gradients of the masked loss on one collated batch. */
     private static Map<String, float[]> gradients(LanguageModel lm, NDArray inputs, NDArray targets) {
         Map<String, float[]> out = new LinkedHashMap<>();
-        Map<String, Parameter> params = lm.block().gpt2Parameters();
+        Map<String, Parameter> params = lm.block().namedParameters();
         params.values().forEach(p -> p.getArray().setRequiresGradient(true));
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            NDArray logits = lm.block().forward(new ParameterStore(lm.manager(), false), inputs, false);
+            NDArray logits = lm.block().logits(new ParameterStore(lm.manager(), false), inputs, dev.jgpt.model.nn.ForwardState.inference());
             gc.backward(new CausalLmLoss().evaluate(new NDList(targets), new NDList(logits)));
         }
         params.forEach((k, p) -> {
@@ -142,10 +142,10 @@ class InstructionFineTunerTest {
         LoraConfig lora = new LoraConfig(2, 4);
         Map<String, float[]> base = new LinkedHashMap<>();
         try (LanguageModel lm = tiny()) {
-            lm.block().gpt2Parameters().forEach((k, p) -> base.put(k, p.getArray().toFloatArray()));
+            lm.block().namedParameters().forEach((k, p) -> base.put(k, p.getArray().toFloatArray()));
             new InstructionFineTuner(config(1), true, lora, tokenizer, tmp, null)
                     .train(lm, data.train().subList(0, 16), data.validation().subList(0, 4), null);
-            lm.block().gpt2Parameters().forEach((k, p) ->
+            lm.block().namedParameters().forEach((k, p) ->
                     assertThat(Arrays.equals(p.getArray().toFloatArray(), base.get(k))).as(k).isTrue());
             assertThat(Lora.adapterParameters(lm.block()).get("h.0.mlp.c_fc.lora_B").getArray().abs().sum()
                     .getFloat()).isGreaterThan(0f);
@@ -157,7 +157,7 @@ class InstructionFineTunerTest {
             Pretrainer.Result r = new InstructionFineTuner(config(2), true, lora, tokenizer, tmp, null)
                     .train(lm, data.train().subList(0, 16), data.validation().subList(0, 4), checkpoint);
             assertThat(r.steps()).isEqualTo(8);
-            lm.block().gpt2Parameters().forEach((k, p) ->
+            lm.block().namedParameters().forEach((k, p) ->
                     assertThat(Arrays.equals(p.getArray().toFloatArray(), base.get(k))).as(k).isTrue());
         }
     }

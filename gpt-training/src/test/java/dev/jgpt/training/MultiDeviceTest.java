@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.Device;
 import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.gpt2.GptConfig;
-import dev.jgpt.model.gpt2.InitStyle;
+import dev.jgpt.model.nn.InitStyle;
 import dev.jgpt.model.testing.FloatArrays;
 import dev.jgpt.model.testing.TestData;
 import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
@@ -26,7 +26,7 @@ class MultiDeviceTest {
     @TempDir Path tmp;
 
     private static float[] weights(LanguageModel lm) {
-        return lm.block().gpt2Parameters().get("h.1.mlp.c_fc.weight").getArray().toFloatArray();
+        return lm.block().namedParameters().get("h.1.mlp.c_fc.weight").getArray().toFloatArray();
     }
 
     @Test

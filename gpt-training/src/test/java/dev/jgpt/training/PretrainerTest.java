@@ -55,7 +55,7 @@ class PretrainerTest {
     }
 
     private static float[] weights(LanguageModel lm) {
-        return lm.block().blocks().get(1).mlp().cFc().weight().getArray().toFloatArray();
+        return lm.block().namedParameters().get("h.1.mlp.c_fc.weight").getArray().toFloatArray();
     }
 
     @Test
@@ -147,7 +147,7 @@ class PretrainerTest {
             Pretrainer.Listener poison = new Pretrainer.Listener() {
                 @Override
                 public void onCheckpoint(Path dir, long step) {
-                    NDArray w = lm.block().wte().weight().getArray();
+                    NDArray w = lm.block().namedParameters().get("wte.weight").getArray();
                     float[] nan = new float[(int) w.size()];
                     Arrays.fill(nan, Float.NaN);
                     w.set(nan);
@@ -161,7 +161,7 @@ class PretrainerTest {
         Path checkpoint = TrainingCheckpoint.find(out).orElseThrow();
         assertThat(TrainingCheckpoint.readState(checkpoint).step()).isEqualTo(2);
         try (LanguageModel lm = LanguageModel.load(checkpoint)) {
-            assertThat(lm.block().wte().weight().getArray().toFloatArray()[0]).isFinite();
+            assertThat(lm.block().namedParameters().get("wte.weight").getArray().toFloatArray()[0]).isFinite();
         }
     }
 

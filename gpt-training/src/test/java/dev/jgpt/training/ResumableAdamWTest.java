@@ -108,7 +108,7 @@ class ResumableAdamWTest {
             try (Trainer t = trainer(lm, opt)) {
                 steps(t, 0, 6);
             }
-            straight = lm.block().wte().weight().getArray().toFloatArray();
+            straight = lm.block().namedParameters().get("wte.weight").getArray().toFloatArray();
         }
         // interrupted after 3: save model + optimizer, then a fresh process-like restart
         Path mid = tmp.resolve("mid");
@@ -121,7 +121,7 @@ class ResumableAdamWTest {
             }
             lm.save(mid);
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            opt.save(lm.block().gpt2Parameters(), new DataOutputStream(bytes));
+            opt.save(lm.block().namedParameters(), new DataOutputStream(bytes));
             state = bytes.toByteArray();
             assertThat(opt.updates()).isEqualTo(3);
         }
@@ -130,17 +130,17 @@ class ResumableAdamWTest {
             ResumableAdamW opt = ResumableAdamW.builder()
                     .optLearningRateTracker(new WarmupCosineTracker(1e-4f, lr, 1e-5f, 2, 6))
                     .optBeginNumUpdate(3).build();
-            Map<String, Parameter> params = lm.block().gpt2Parameters();
+            Map<String, Parameter> params = lm.block().namedParameters();
             int saved = opt.load(params, lm.manager(), new DataInputStream(new ByteArrayInputStream(state)));
             assertThat(saved).isEqualTo(3);
             try (Trainer t = trainer(lm, opt)) {
                 steps(t, 3, 6);
             }
-            resumed = lm.block().wte().weight().getArray().toFloatArray();
+            resumed = lm.block().namedParameters().get("wte.weight").getArray().toFloatArray();
         }
         dev.jgpt.model.testing.FloatArrays.assertBitEqual(resumed, straight);
         try (LanguageModel lm = LanguageModel.load(start)) {
-            float[] initial = lm.block().wte().weight().getArray().toFloatArray();
+            float[] initial = lm.block().namedParameters().get("wte.weight").getArray().toFloatArray();
             assertThat(dev.jgpt.model.testing.FloatArrays.maxAbsDiff(initial, straight))
                     .as("training moved the weights").isGreaterThan(1e-4);
         }

@@ -42,12 +42,13 @@ final class ChatCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         SamplingConfig sampling;
         try {
-            sampling = samplingOptions.config(maxNewTokens, SamplingConfig.GPT2_END_OF_TEXT);
+            sampling = samplingOptions.config(maxNewTokens, -1);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         try (LanguageModel lm = dtype.convert(ModelSource.load(model, device.device())); Tokenizer tokenizer = ModelSource.tokenizer(model)) {
             TextGenerator generator = new TextGenerator(lm, tokenizer);
+            sampling = sampling.withEndIdsOf(tokenizer); // every end id the model's tokenizer has
             PromptFormat format = PromptFormatFile.read(Paths.get(model));
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             o.println("Instruction-tuned chat (Alpaca format). Type an instruction, 'instruction || input', or /exit.");

@@ -105,7 +105,7 @@ final class FinetuneClassifierCommand implements Callable<Integer> {
             o.printf(Locale.ROOT, "accuracy: train %.2f%%, validation %.2f%%, test %.2f%%%n",
                     100 * r.trainAccuracy(), 100 * r.validationAccuracy(), 100 * r.testAccuracy());
             if (c.lora() != null) {
-                Lora.save(c.block().gpt(), c.lora(), training.out.resolve("adapters"));
+                Lora.save(c.block().body(), c.lora(), training.out.resolve("adapters"));
                 o.printf("wrote the LoRA adapters (without the head) to %s%n", training.out.resolve("adapters"));
             }
             o.printf("wrote %s, %s, %s and %s%n", training.out.resolve(ClassifierFineTuner.MODEL_DIR),
@@ -145,7 +145,7 @@ final class FinetuneClassifierCommand implements Callable<Integer> {
             }
         }
         if (model != null) {
-            GptConfig config = dev.jgpt.model.checkpoint.Checkpoints.readConfig(model);
+            var config = dev.jgpt.model.checkpoint.Checkpoints.readConfig(model);
             return TextClassifier.fromLanguageModel(model, LABELS, Math.min(length, config.contextLength()),
                     device.device(), (int) training.seed);
         }

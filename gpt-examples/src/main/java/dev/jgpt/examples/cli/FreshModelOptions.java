@@ -1,7 +1,7 @@
 package dev.jgpt.examples.cli;
 
 import dev.jgpt.model.gpt2.GptConfig;
-import dev.jgpt.model.gpt2.InitStyle;
+import dev.jgpt.model.nn.InitStyle;
 import picocli.CommandLine.Option;
 
 /** How a training command builds a model from random weights when it starts from none. */
@@ -21,6 +21,9 @@ final class FreshModelOptions {
 
     /** The preset's config with this dropout. */
     GptConfig config() {
-        return ModelSource.config(modelSize).withDropRate(dropout);
+        if (!(ModelSource.config(modelSize) instanceof GptConfig config)) {
+            throw new IllegalArgumentException("--model-size " + modelSize + ": fresh models are GPT-2 shapes so far");
+        }
+        return config.withDropRate(dropout);
     }
 }

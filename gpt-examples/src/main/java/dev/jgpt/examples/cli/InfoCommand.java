@@ -1,6 +1,7 @@
 package dev.jgpt.examples.cli;
 
 import dev.jgpt.model.gpt2.GptConfig;
+import dev.jgpt.model.nn.ModelConfig;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -21,24 +22,30 @@ final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        GptConfig cfg = ModelSource.config(model);
+        ModelConfig cfg = ModelSource.config(model);
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("model:           %s%n", model);
+        out.printf("model:           %s (%s)%n", model, cfg.modelType());
         out.printf("vocabulary:      %,d%n", cfg.vocabSize());
         out.printf("context length:  %,d%n", cfg.contextLength());
-        out.printf("embedding size:  %,d%n", cfg.embedDim());
-        out.printf("heads:           %d (head size %d)%n", cfg.numHeads(), cfg.headDim());
+        out.printf("embedding size:  %,d%n", cfg.hiddenSize());
+        String kv = cfg.numKvHeads() == cfg.numHeads() ? "" : ", " + cfg.numKvHeads() + " key/value heads";
+        out.printf("heads:           %d (head size %d%s)%n", cfg.numHeads(), cfg.headDim(), kv);
         out.printf("layers:          %d%n", cfg.numLayers());
-        out.printf("dropout:         %.2f%n", cfg.dropRate());
-        out.printf("qkv bias:        %b%n", cfg.qkvBias());
-        out.printf("output head:     %s%n", cfg.tieEmbeddings() ? "tied to wte" : "own weights");
-        out.printf(Locale.ROOT, "layer-norm eps:  %.0e%n", cfg.layerNormEps());
-        out.printf(Locale.ROOT, "parameters:      %,d%n", cfg.parameterCount());
-        if (!cfg.tieEmbeddings()) {
-            out.printf(Locale.ROOT, "  tied head:     %,d (without the output head's own matrix)%n",
-                    cfg.withTiedEmbeddings(true).parameterCount());
+        GptConfig gpt2 = cfg instanceof GptConfig g ? g : null;
+        if (gpt2 != null) {
+            out.printf("dropout:         %.2f%n", gpt2.dropRate());
+            out.printf("qkv bias:        %b%n", gpt2.qkvBias());
         }
-        out.printf(Locale.ROOT, "fp32 size:       %.2f MB%n", cfg.fp32Bytes() / (1024.0 * 1024.0));
+        out.printf("output head:     %s%n", cfg.tieEmbeddings() ? (gpt2 != null ? "tied to wte" : "tied to the token embedding") : "own weights");
+        if (gpt2 != null) {
+            out.printf(Locale.ROOT, "layer-norm eps:  %.0e%n", gpt2.layerNormEps());
+        }
+        out.printf(Locale.ROOT, "parameters:      %,d%n", cfg.parameterCount());
+        if (gpt2 != null && !cfg.tieEmbeddings()) {
+            out.printf(Locale.ROOT, "  tied head:     %,d (without the output head's own matrix)%n",
+                    gpt2.withTiedEmbeddings(true).parameterCount());
+        }
+        out.printf(Locale.ROOT, "fp32 size:       %.2f MB%n", cfg.parameterCount() * 4.0 / (1024.0 * 1024.0));
         return 0;
     }
 }

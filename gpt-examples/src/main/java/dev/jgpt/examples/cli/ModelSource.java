@@ -1,7 +1,9 @@
 package dev.jgpt.examples.cli;
 
 import dev.jgpt.model.LanguageModel;
+import dev.jgpt.model.checkpoint.Checkpoints;
 import dev.jgpt.model.gpt2.GptConfig;
+import dev.jgpt.model.nn.ModelConfig;
 import dev.jgpt.model.io.CheckpointException;
 import dev.jgpt.model.tokenizer.Tokenizer;
 import dev.jgpt.model.tokenizer.Tokenizers;
@@ -22,14 +24,9 @@ final class ModelSource {
     }
 
     /** The config of a preset or a folder's {@code config.json}, without reading any weights. */
-    static GptConfig config(String spec) {
+    static ModelConfig config(String spec) {
         if (isFolder(spec)) {
-            Path file = Paths.get(spec).resolve("config.json");
-            try {
-                return GptConfig.fromJson(Files.readString(file, StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw new CheckpointException("Cannot read model config " + file + ": " + e, e);
-            }
+            return Checkpoints.readConfig(Paths.get(spec));
         }
         try {
             return GptConfig.preset(spec);
@@ -45,7 +42,7 @@ final class ModelSource {
         return Tokenizers.forModel(spec != null && isFolder(spec) ? Paths.get(spec) : null);
     }
 
-    /** Loads a folder (HuggingFace GPT-2 or jgpt checkpoint). */
+    /** Loads a folder (HuggingFace folder of a known family, or a jgpt checkpoint). */
     static LanguageModel load(String spec, ai.djl.Device device) {
         if (!isFolder(spec)) {
             throw new CheckpointException(

@@ -100,7 +100,7 @@ public final class CompletionService {
     public Result complete(Request r, long[] ids, Sink sink) {
         SamplingConfig cfg = SamplingConfig.greedy(r.maxTokens())
                 .withSampling(r.temperature(), r.topK(), r.topP(), r.seed())
-                .withEndOfText(SamplingConfig.GPT2_END_OF_TEXT);
+                .withEndIdsOf(tokenizer);
         TextGenerator.Completion c = new TextGenerator(new Generator(lm), tokenizer)
                 .complete(ids, cfg, r.stop(), sink == null ? null : sink::onText);
         String reason = c.finishReason() == TextGenerator.FinishReason.STOP ? "stop" : "length";

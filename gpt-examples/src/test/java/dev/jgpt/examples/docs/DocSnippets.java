@@ -2,6 +2,7 @@ package dev.jgpt.examples.docs;
 
 import ai.djl.Device;
 import ai.djl.inference.Predictor;
+import ai.djl.nn.Parameter;
 import ai.djl.repository.zoo.ZooModel;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
@@ -17,8 +18,13 @@ import dev.jgpt.datasets.SpamData;
 import dev.jgpt.datasets.Splits;
 import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.TextClassifier;
+import dev.jgpt.model.checkpoint.Checkpoints;
+import dev.jgpt.model.checkpoint.ModelFamilies;
+import dev.jgpt.model.nn.CausalLm;
+import dev.jgpt.model.nn.ModelConfig;
+import dev.jgpt.model.nn.ModelFamily;
 import dev.jgpt.model.generate.Generator;
-import dev.jgpt.model.generate.GptCriteria;
+import dev.jgpt.model.generate.GenerationCriteria;
 import dev.jgpt.model.generate.SamplingConfig;
 import dev.jgpt.model.generate.TextGenerator;
 import dev.jgpt.model.gpt2.GptConfig;
@@ -33,6 +39,7 @@ import dev.jgpt.training.PretrainConfig;
 import dev.jgpt.training.TextOverlap;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The code the documentation shows, compiled here so it cannot drift from the library: each
@@ -49,13 +56,26 @@ final class DocSnippets {
         // snippet:readme
         // gpt2: OpenAI's GPT-2 124M from https://huggingface.co/openai-community/gpt2 (config.json +
         // model.safetensors), or any folder in that layout, such as a jgpt checkpoint
-        SamplingConfig sampling = SamplingConfig.greedy(50)              // max new tokens
-                .withSampling(1.0f, 50, 0.95f, 123)                       // temperature, top-k, top-p, seed
-                .withEndOfText(SamplingConfig.GPT2_END_OF_TEXT);
-        try (LanguageModel lm = LanguageModel.load(gpt2);
+        try (LanguageModel lm = LanguageModel.load(gpt2);                // the family from config.json
                 Tokenizer tokenizer = Tokenizers.forModel(gpt2)) {        // the folder's, else GPT-2's
+            SamplingConfig sampling = SamplingConfig.greedy(50)          // max new tokens
+                    .withSampling(1.0f, 50, 0.95f, 123)                   // temperature, top-k, top-p, seed
+                    .withEndIdsOf(tokenizer);                             // stop at any of the model's end ids
             String text = new TextGenerator(lm, tokenizer)
                     .generate("Every effort moves you", sampling, System.out::print); // streams
+        }
+        // end-snippet
+    }
+
+    static void families(Path gpt2) {
+        // snippet:families
+        ModelConfig config = Checkpoints.readConfig(gpt2);     // by model_type; unknown: one error naming the known
+        ModelFamily family = ModelFamilies.of(config);         // gpt2 today; ModelFamilies.register adds one
+        System.out.printf("%s: %,d parameters, %d layers%n", config.modelType(), config.parameterCount(),
+                config.numLayers());
+        try (LanguageModel lm = LanguageModel.load(gpt2)) {    // the same registry picks the blocks
+            CausalLm model = lm.block();                       // what Generator, trainers and LoRA take
+            Map<String, Parameter> weights = model.namedParameters(); // HuggingFace names: "wte.weight", ...
         }
         // end-snippet
     }
@@ -63,11 +83,11 @@ final class DocSnippets {
     static void generation(Path gpt2, Path runs) throws Exception {
         // snippet:generation
         // gpt2: a HuggingFace GPT-2 folder or a jgpt checkpoint, e.g. Path.of("gpt2")
-        SamplingConfig sampling = SamplingConfig.greedy(50)              // max new tokens
-                .withSampling(1.0f, 50, 0.95f, 123)                       // temperature, top-k, top-p, seed
-                .withEndOfText(SamplingConfig.GPT2_END_OF_TEXT);
         try (LanguageModel lm = LanguageModel.load(gpt2);
                 Tokenizer tokenizer = Tokenizers.forModel(gpt2)) {
+            SamplingConfig sampling = SamplingConfig.greedy(50)          // max new tokens
+                    .withSampling(1.0f, 50, 0.95f, 123)                   // temperature, top-k, top-p, seed
+                    .withEndIdsOf(tokenizer);                             // every end id the tokenizer has
             long[] next = new Generator(lm).greedy(tokenizer.encode("Every effort moves you"), 20);
             String text = new TextGenerator(lm, tokenizer)
                     .generate("Every effort moves you", sampling, System.out::print); // streams
@@ -77,9 +97,10 @@ final class DocSnippets {
                     .complete(tokenizer.encode("Every effort moves you"), sampling, List.of("\n\n"), null);
         }
 
-        // The DJL way: Criteria -> ZooModel -> Predictor<String, String>
-        try (Tokenizer tokenizer = Tokenizers.forModel(gpt2);
-                ZooModel<String, String> model = GptCriteria.textGeneration(gpt2, sampling, tokenizer).loadModel();
+        // The DJL way: Criteria -> ZooModel -> Predictor<String, String>, with the folder's tokenizer
+        // and its end ids (textGeneration(dir, sampling, tokenizer) to choose them)
+        try (ZooModel<String, String> model = GenerationCriteria.textGeneration(gpt2, SamplingConfig.greedy(50))
+                        .loadModel();
                 Predictor<String, String> predictor = model.newPredictor()) {
             String continuation = predictor.predict("Every effort moves you");
         }

@@ -110,6 +110,7 @@ class DocSnippetsTest {
     void theQuickSnippetsRunOnTheFixture() throws Exception {
         Path gpt2 = TestData.fixture("tiny-gpt2");
         DocSnippets.readme(gpt2);
+        DocSnippets.families(gpt2);
         DocSnippets.generation(gpt2, tmp);
         assertThat(tmp.resolve("ckpt").resolve("config.json")).exists();
         DocSnippets.pretraining(tmp);

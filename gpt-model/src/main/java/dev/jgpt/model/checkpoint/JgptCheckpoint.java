@@ -5,21 +5,20 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.jgpt.model.files.AtomicFiles;
-import dev.jgpt.model.gpt2.Gpt2Checkpoint;
-import dev.jgpt.model.gpt2.GptConfig;
-import dev.jgpt.model.gpt2.GptModel;
 import dev.jgpt.model.io.CheckpointException;
 import dev.jgpt.model.io.ParamsFile;
 import dev.jgpt.model.lora.Lora;
 import dev.jgpt.model.lora.LoraConfig;
+import dev.jgpt.model.nn.CausalLm;
+import dev.jgpt.model.nn.ModelConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * The project's own checkpoint: a folder with {@code config.json} (the book's key names, {@code
- * "format": "jgpt"}) and {@code jgpt-0000.params}, DJL's engine-neutral parameter file (so {@code
+ * The project's own checkpoint, for a model of any family: a folder with {@code config.json} (the
+ * family's {@link ModelConfig#toJson()}: {@code "format": "jgpt"} and the {@code model_type}) and {@code jgpt-0000.params}, DJL's engine-neutral parameter file (so {@code
  * Model.load(dir, "jgpt")} also reads it once the block is set).
  *
  * <p>Both files are written to a temporary file and renamed into place, so a crash mid-save never
@@ -41,20 +40,20 @@ public final class JgptCheckpoint {
     private JgptCheckpoint() {}
 
     /**
-     * Saves {@code gpt}, whose weights are of {@code dataType}, into {@code dir}, creating it if
+     * Saves {@code model}, whose weights are of {@code dataType}, into {@code dir}, creating it if
      * needed.
      *
      * @throws CheckpointException if the folder cannot be written
      */
-    public static void save(GptModel gpt, DataType dataType, Path dir) {
+    public static void save(CausalLm model, DataType dataType, Path dir) {
         try {
-            ParamsFile.write(dir.resolve(PARAMS_FILE), gpt, MODEL_NAME, dataType,
-                    new Shape(1, gpt.config().contextLength()));
-            AtomicFiles.writeString(dir.resolve(Gpt2Checkpoint.CONFIG_FILE), gpt.config().toJson());
+            ParamsFile.write(dir.resolve(PARAMS_FILE), model, MODEL_NAME, dataType,
+                    new Shape(1, model.config().contextLength()));
+            AtomicFiles.writeString(dir.resolve(ModelFamilies.CONFIG_FILE), model.config().toJson());
             // a model training LoRA adapters saves them in its tree; the loader must attach them first
-            LoraConfig lora = Lora.configOf(gpt);
+            LoraConfig lora = Lora.configOf(model);
             if (lora != null) {
-                Lora.writeConfig(lora, dir);
+                Lora.writeConfig(model, lora, dir);
             } else {
                 Files.deleteIfExists(dir.resolve(Lora.CONFIG_FILE));
             }
@@ -64,24 +63,25 @@ public final class JgptCheckpoint {
     }
 
     /**
-     * Fills {@code gpt} on {@code manager} from the parameter file in {@code dir}, checking every
-     * shape against {@code gpt}'s config.
+     * Fills {@code model} on {@code manager} from the parameter file in {@code dir}, checking every
+     * shape against {@code model}'s config.
      *
      * @throws CheckpointException if the file is missing, truncated, or does not match
      */
-    public static void loadInto(GptModel gpt, NDManager manager, Path dir) {
-        GptConfig config = gpt.config();
+    public static void loadInto(CausalLm model, NDManager manager, Path dir) {
+        ModelConfig config = model.config();
         Path file = dir.resolve(PARAMS_FILE);
-        Map<String, Parameter> expected = new GptModel(config).gpt2Parameters();
-        if (Files.exists(dir.resolve(Lora.CONFIG_FILE)) && Lora.adapters(gpt).isEmpty()) {
-            Lora.apply(gpt, Lora.readConfig(dir), manager);
+        Map<String, Parameter> expected =
+                ModelFamilies.of(config).newModel(config, model.hasLmHead()).namedParameters();
+        if (Files.exists(dir.resolve(Lora.CONFIG_FILE)) && Lora.adapters(model).isEmpty()) {
+            Lora.apply(model, Lora.readConfig(dir), manager);
         }
-        ParamsFile.read(file, gpt, manager, config.toString());
-        checkShapes(file, gpt, expected);
+        ParamsFile.read(file, model, manager, config.toString());
+        checkShapes(file, model, expected);
     }
 
-    private static void checkShapes(Path file, GptModel loaded, Map<String, Parameter> expected) {
-        for (Map.Entry<String, Parameter> e : loaded.gpt2Parameters().entrySet()) {
+    private static void checkShapes(Path file, CausalLm loaded, Map<String, Parameter> expected) {
+        for (Map.Entry<String, Parameter> e : loaded.namedParameters().entrySet()) {
             Shape want = expected.get(e.getKey()).getShape();
             Shape got = e.getValue().getArray().getShape();
             if (!want.equals(got)) {

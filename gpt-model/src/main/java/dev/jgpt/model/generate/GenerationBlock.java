@@ -8,29 +8,29 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import dev.jgpt.model.gpt2.GptModel;
+import dev.jgpt.model.nn.CausalLm;
 
 /**
- * A block whose forward pass is a whole generation: prompt ids in, new ids out. It lets a GPT
- * run behind DJL's {@code Predictor}, which calls a block's forward once per request.
+ * A block whose forward pass is a whole generation: prompt ids in, new ids out. It lets a
+ * causal LM run behind DJL's {@code Predictor}, which calls a block's forward once per request.
  *
  * <p>Shapes: input prompt ids {@code (T)} or {@code (1, T)}; output the new ids {@code (N)},
- * {@code N <= maxNewTokens}. The weights are those of the wrapped {@link GptModel} (child {@code
+ * {@code N <= maxNewTokens}. The weights are those of the wrapped {@link CausalLm} (child {@code
  * gpt}).
  */
 public final class GenerationBlock extends AbstractBlock {
 
-    private final GptModel gpt;
+    private final CausalLm gpt;
     private final SamplingConfig sampling;
 
     /** Generates with {@code gpt} using {@code sampling} (key/value cache on). */
-    public GenerationBlock(GptModel gpt, SamplingConfig sampling) {
+    public GenerationBlock(CausalLm gpt, SamplingConfig sampling) {
         this.gpt = addChildBlock("gpt", gpt);
         this.sampling = sampling;
     }
 
     /** The wrapped model. */
-    public GptModel gpt() {
+    public CausalLm gpt() {
         return gpt;
     }
 

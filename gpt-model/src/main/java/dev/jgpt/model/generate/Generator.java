@@ -71,7 +71,7 @@ public final class Generator {
             for (int step = 0; step < config.maxNewTokens(); step++) {
                 float[] last = nextLogits(tokens, length, context, cache);
                 long next = sampler.next(last);
-                if (next == config.endOfTextId()) {
+                if (config.isEnd(next)) {
                     break;
                 }
                 tokens[length++] = next;
@@ -150,7 +150,7 @@ public final class Generator {
                     next[i] = 0;
                     if (!done[i]) {
                         long token = samplers[i].next(logits[i]);
-                        if (token == config.endOfTextId()) {
+                        if (config.isEnd(token)) {
                             done[i] = true;
                         } else {
                             out[i][produced[i]++] = token;

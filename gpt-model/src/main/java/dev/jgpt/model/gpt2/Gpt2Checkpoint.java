@@ -57,7 +57,7 @@ public final class Gpt2Checkpoint {
             // Every value is overwritten below: skip the cost of a random init.
             gpt.setInitializer(Initializer.ZEROS, p -> true);
             gpt.initialize(manager);
-            for (Map.Entry<String, Parameter> e : gpt.gpt2Parameters().entrySet()) {
+            for (Map.Entry<String, Parameter> e : gpt.namedParameters().entrySet()) {
                 NDArray array = e.getValue().getArray();
                 float[] data = st.readFloats(sources.get(e.getKey()));
                 if (isConv1D(e.getKey())) {
@@ -104,7 +104,7 @@ public final class Gpt2Checkpoint {
             }
             byName.put(name, info);
         }
-        Map<String, Parameter> params = gpt.gpt2Parameters();
+        Map<String, Parameter> params = gpt.namedParameters();
         Map<String, String> sources = new LinkedHashMap<>();
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
             String name = e.getKey();
@@ -145,7 +145,7 @@ public final class Gpt2Checkpoint {
             throws IOException {
         GptConfig cfg = gpt.config();
         SafeTensorsWriter writer = new SafeTensorsWriter();
-        Map<String, Parameter> params = gpt.gpt2Parameters();
+        Map<String, Parameter> params = gpt.namedParameters();
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
             NDArray array = e.getValue().getArray();
             long[] shape = array.getShape().getShape();

@@ -227,9 +227,11 @@ public record GptConfig(
     }
 
     /** This configuration in the project's own JSON form (the book's key names). */
+    @Override
     public String toJson() {
         Map<String, Object> map = new LinkedHashMap<>();
         map.put("format", "jgpt");
+        map.put("model_type", modelType());
         map.put("vocab_size", vocabSize);
         map.put("context_length", contextLength);
         map.put("emb_dim", embedDim);
@@ -259,7 +261,16 @@ public record GptConfig(
         } catch (JsonParseException e) {
             throw new IllegalArgumentException("Model config is not valid JSON: " + e.getMessage(), e);
         }
-        if (obj.has("n_embd") || obj.has("model_type")) {
+        return fromJson(obj);
+    }
+
+    /**
+     * {@link #fromJson(String)} of a parsed object: the project's own form when it says {@code
+     * "format": "jgpt"} or has the book's {@code emb_dim}, else HuggingFace's.
+     */
+    public static GptConfig fromJson(JsonObject obj) {
+        boolean jgpt = "jgpt".equals(stringField(obj, "format", "")) || obj.has("emb_dim");
+        if (!jgpt) {
             return fromHuggingFace(obj);
         }
         return new GptConfig(

@@ -14,6 +14,7 @@ import dev.jgpt.model.nn.ForwardPass;
 import dev.jgpt.model.nn.ForwardState;
 import dev.jgpt.model.nn.KvCache;
 import dev.jgpt.model.nn.LayerNorm;
+import dev.jgpt.model.nn.LoraTarget;
 import dev.jgpt.model.nn.Linear;
 import dev.jgpt.model.nn.UnaryBlock;
 import java.util.ArrayList;
@@ -29,7 +30,7 @@ import java.util.Map;
  *
  * <p>Shapes: input ids {@code (B, T)} with {@code T <= contextLength}; output logits {@code (B,
  * T, V)}. Children are named as in GPT-2: {@code wte}, {@code wpe}, {@code h.0} .. {@code h.N-1},
- * {@code ln_f}, {@code lm_head}; {@link #gpt2Parameters()} gives every parameter under its
+ * {@code ln_f}, {@code lm_head}; {@link #namedParameters()} gives every parameter under its
  * checkpoint name.
  */
 public final class GptModel extends UnaryBlock implements CausalLm {
@@ -93,6 +94,16 @@ public final class GptModel extends UnaryBlock implements CausalLm {
 
     /** The final layer norm. */
     public LayerNorm lnF() {
+        return lnF;
+    }
+
+    @Override
+    public List<ai.djl.nn.Block> layers() {
+        return List.copyOf(blocks);
+    }
+
+    @Override
+    public ai.djl.nn.Block finalNorm() {
         return lnF;
     }
 
@@ -205,7 +216,8 @@ public final class GptModel extends UnaryBlock implements CausalLm {
      * h.0.attn.c_attn.weight}, ..., {@code ln_f.bias}, and {@code lm_head.weight} when untied), in
      * model order.
      */
-    public Map<String, Parameter> gpt2Parameters() {
+    @Override
+    public Map<String, Parameter> namedParameters() {
         Map<String, Parameter> map = new LinkedHashMap<>();
         map.put("wte.weight", wte.weight());
         map.put("wpe.weight", wpe.weight());
@@ -229,23 +241,20 @@ public final class GptModel extends UnaryBlock implements CausalLm {
         return map;
     }
 
-    /**
-     * Copies every weight of {@code source} (same config; its LM head is skipped when this model
-     * has none) into this initialised model, casting to this model's data types.
-     */
-    public void copyParametersFrom(GptModel source) {
-        Map<String, Parameter> from = source.gpt2Parameters();
-        for (Map.Entry<String, Parameter> e : gpt2Parameters().entrySet()) {
-            NDArray target = e.getValue().getArray();
-            NDArray value = from.get(e.getKey()).getArray();
-            if (value.getDataType() == target.getDataType()) {
-                value.copyTo(target);
-            } else {
-                try (NDArray cast = value.toType(target.getDataType(), true)) {
-                    cast.copyTo(target);
-                }
-            }
+    /** The four linear layers of each block: {@code h.i.attn.c_attn} (3 groups: q, k, v), {@code
+     * h.i.attn.c_proj}, {@code h.i.mlp.c_fc}, {@code h.i.mlp.c_proj}. */
+    @Override
+    public Map<String, LoraTarget> loraTargets() {
+        Map<String, LoraTarget> out = new LinkedHashMap<>();
+        for (int i = 0; i < blocks.size(); i++) {
+            TransformerBlock b = blocks.get(i);
+            String p = "h." + i + ".";
+            out.put(p + "attn.c_attn", new LoraTarget(b.attn().cAttn(), 3));
+            out.put(p + "attn.c_proj", new LoraTarget(b.attn().cProj(), 1));
+            out.put(p + "mlp.c_fc", new LoraTarget(b.mlp().cFc(), 1));
+            out.put(p + "mlp.c_proj", new LoraTarget(b.mlp().cProj(), 1));
         }
+        return out;
     }
 
     private static void putLinear(Map<String, Parameter> map, String name, Linear linear) {
@@ -264,8 +273,8 @@ public final class GptModel extends UnaryBlock implements CausalLm {
         return total;
     }
 
-
     /** Whether this model has its language-model head (built with {@code withLmHead}). */
+    @Override
     public boolean hasLmHead() {
         return withLmHead;
     }

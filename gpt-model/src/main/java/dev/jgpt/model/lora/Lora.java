@@ -10,13 +10,13 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.jgpt.model.files.AtomicFiles;
-import dev.jgpt.model.gpt2.GptModel;
-import dev.jgpt.model.gpt2.TransformerBlock;
 import dev.jgpt.model.io.CheckpointException;
 import dev.jgpt.model.io.SafeTensors;
 import dev.jgpt.model.io.SafeTensorsWriter;
+import dev.jgpt.model.nn.CausalLm;
 import dev.jgpt.model.nn.Linear;
 import dev.jgpt.model.nn.LoraAdapter;
+import dev.jgpt.model.nn.LoraTarget;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,10 +26,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * LoRA for a {@link GptModel}: freeze every weight and attach adapters to the four Linear layers
- * of each transformer block ({@code attn.c_attn} as three adapters for query, key and value,
- * {@code attn.c_proj}, {@code mlp.c_fc}, {@code mlp.c_proj}); save the adapters on their own;
- * merge them into the weights for deployment.
+ * LoRA for a {@link CausalLm} of any family: freeze every weight and attach adapters to the
+ * linear layers the family names ({@link CausalLm#loraTargets()}; GPT-2: {@code attn.c_attn} as
+ * three adapters for query, key and value, {@code attn.c_proj}, {@code mlp.c_fc}, {@code
+ * mlp.c_proj}); save the adapters on their own; merge them into the weights for deployment.
  *
  * <p>Files: {@code adapter_config.json} ({@code r}, {@code lora_alpha}, {@code target_modules})
  * and {@code adapter_model.safetensors} with tensors named like {@code h.0.attn.c_attn.lora_A}.
@@ -45,18 +45,18 @@ public final class Lora {
     private Lora() {}
 
     /**
-     * Freezes every parameter of {@code gpt} and attaches fresh adapters (A random, B zero, so
+     * Freezes every parameter of {@code model} and attaches fresh adapters (A random, B zero, so
      * the model's output is unchanged), initialised on {@code manager}.
      *
      * @return the adapters by checkpoint name
      */
-    public static Map<String, LoraAdapter> apply(GptModel gpt, LoraConfig cfg, NDManager manager) {
-        if (!adapters(gpt).isEmpty()) {
+    public static Map<String, LoraAdapter> apply(CausalLm model, LoraConfig cfg, NDManager manager) {
+        if (!adapters(model).isEmpty()) {
             throw new IllegalStateException("This model already has LoRA adapters");
         }
-        gpt.freezeParameters(true);
+        model.freezeParameters(true);
         Map<String, LoraAdapter> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Target> t : targets(gpt).entrySet()) {
+        for (Map.Entry<String, LoraTarget> t : targets(model).entrySet()) {
             Linear linear = t.getValue().linear();
             out.put(t.getKey(), linear.attachLora(cfg.rank(), cfg.alpha(), t.getValue().groups(), manager));
         }
@@ -64,9 +64,9 @@ public final class Lora {
     }
 
     /** The attached adapters by layer name ({@code h.0.attn.c_attn}, ...); empty if none. */
-    public static Map<String, LoraAdapter> adapters(GptModel gpt) {
+    public static Map<String, LoraAdapter> adapters(CausalLm model) {
         Map<String, LoraAdapter> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Target> t : targets(gpt).entrySet()) {
+        for (Map.Entry<String, LoraTarget> t : targets(model).entrySet()) {
             LoraAdapter a = t.getValue().linear().lora();
             if (a != null) {
                 out.put(t.getKey(), a);
@@ -76,17 +76,17 @@ public final class Lora {
     }
 
     /** The settings of the attached adapters, or {@code null} when there are none. */
-    public static LoraConfig configOf(GptModel gpt) {
-        for (LoraAdapter a : adapters(gpt).values()) {
+    public static LoraConfig configOf(CausalLm model) {
+        for (LoraAdapter a : adapters(model).values()) {
             return new LoraConfig(a.rank(), a.alpha());
         }
         return null;
     }
 
     /** The adapters' parameters by tensor name ({@code h.0.attn.c_attn.lora_A}, ...). */
-    public static Map<String, Parameter> adapterParameters(GptModel gpt) {
+    public static Map<String, Parameter> adapterParameters(CausalLm model) {
         Map<String, Parameter> out = new LinkedHashMap<>();
-        for (Map.Entry<String, LoraAdapter> e : adapters(gpt).entrySet()) {
+        for (Map.Entry<String, LoraAdapter> e : adapters(model).entrySet()) {
             out.put(e.getKey() + ".lora_A", e.getValue().a());
             out.put(e.getKey() + ".lora_B", e.getValue().b());
         }
@@ -97,8 +97,8 @@ public final class Lora {
      * Folds every adapter into its weight ({@code W += alpha/r · B A}) and removes it; the weights
      * stay frozen. The merged model computes the same outputs without the adapters' cost.
      */
-    public static void merge(GptModel gpt) {
-        for (Target t : targets(gpt).values()) {
+    public static void merge(CausalLm model) {
+        for (LoraTarget t : targets(model).values()) {
             t.linear().mergeLora();
         }
     }
@@ -114,9 +114,9 @@ public final class Lora {
         return n;
     }
 
-    /** Writes the adapters of {@code gpt} and {@code cfg} to {@code dir}, each file atomically. */
-    public static void save(GptModel gpt, LoraConfig cfg, Path dir) {
-        Map<String, Parameter> params = adapterParameters(gpt);
+    /** Writes the adapters of {@code model} and {@code cfg} to {@code dir}, each file atomically. */
+    public static void save(CausalLm model, LoraConfig cfg, Path dir) {
+        Map<String, Parameter> params = adapterParameters(model);
         if (params.isEmpty()) {
             throw new IllegalStateException("The model has no LoRA adapters to save");
         }
@@ -128,19 +128,26 @@ public final class Lora {
             }
             Files.createDirectories(dir);
             writer.write(dir.resolve(WEIGHTS_FILE));
-            writeConfig(cfg, dir);
+            writeConfig(model, cfg, dir);
         } catch (IOException e) {
             throw new CheckpointException("Cannot save LoRA adapters to " + dir + ": " + e, e);
         }
     }
 
-    /** Writes {@code adapter_config.json} for {@code cfg} into {@code dir}. */
-    public static void writeConfig(LoraConfig cfg, Path dir) throws IOException {
+    /**
+     * Writes {@code adapter_config.json} for {@code cfg} into {@code dir}, its {@code
+     * target_modules} the last names of {@code model}'s LoRA targets (as peft lists them).
+     */
+    public static void writeConfig(CausalLm model, LoraConfig cfg, Path dir) throws IOException {
+        java.util.Set<String> modules = new java.util.LinkedHashSet<>();
+        for (String name : targets(model).keySet()) {
+            modules.add(name.substring(name.lastIndexOf('.') + 1));
+        }
         JsonObject json = new JsonObject();
         json.addProperty("peft_type", "LORA");
         json.addProperty("r", cfg.rank());
         json.addProperty("lora_alpha", cfg.alpha());
-        json.add("target_modules", new Gson().toJsonTree(new String[] {"c_attn", "c_proj", "c_fc"}));
+        json.add("target_modules", new Gson().toJsonTree(modules));
         AtomicFiles.writeString(dir.resolve(CONFIG_FILE), new Gson().toJson(json));
     }
 
@@ -165,21 +172,21 @@ public final class Lora {
     }
 
     /**
-     * Attaches the adapters saved in {@code dir} to {@code gpt} (freezing its weights), checking
+     * Attaches the adapters saved in {@code dir} to {@code model} (freezing its weights), checking
      * every tensor's name and shape. If a check fails, the model is left as it was.
      *
      * @throws CheckpointException naming a missing, extra or mis-shaped tensor
      */
-    public static LoraConfig load(GptModel gpt, Path dir, NDManager manager) {
+    public static LoraConfig load(CausalLm model, Path dir, NDManager manager) {
         LoraConfig cfg = readConfig(dir);
         Map<Parameter, Boolean> trainable = new java.util.HashMap<>();
-        gpt.getParameters().values().forEach(p -> trainable.put(p, p.requiresGradient()));
-        apply(gpt, cfg, manager);
+        model.getParameters().values().forEach(p -> trainable.put(p, p.requiresGradient()));
+        apply(model, cfg, manager);
         try {
-            fill(gpt, dir);
+            fill(model, dir);
         } catch (RuntimeException e) {
             // leave the model as it was: no adapters, the same parameters trainable
-            for (Target t : targets(gpt).values()) {
+            for (LoraTarget t : targets(model).values()) {
                 t.linear().detachLora();
             }
             trainable.forEach((p, was) -> p.freeze(!was));
@@ -188,8 +195,8 @@ public final class Lora {
         return cfg;
     }
 
-    private static void fill(GptModel gpt, Path dir) {
-        Map<String, Parameter> params = adapterParameters(gpt);
+    private static void fill(CausalLm model, Path dir) {
+        Map<String, Parameter> params = adapterParameters(model);
         try (SafeTensors st = SafeTensors.open(dir.resolve(WEIGHTS_FILE))) {
             for (Map.Entry<String, Parameter> e : params.entrySet()) {
                 SafeTensors.TensorInfo info = st.tensors().get(e.getKey());
@@ -214,18 +221,7 @@ public final class Lora {
         }
     }
 
-    private record Target(Linear linear, int groups) {}
-
-    private static Map<String, Target> targets(GptModel gpt) {
-        Map<String, Target> out = new LinkedHashMap<>();
-        for (int i = 0; i < gpt.blocks().size(); i++) {
-            TransformerBlock b = gpt.blocks().get(i);
-            String p = "h." + i + ".";
-            out.put(p + "attn.c_attn", new Target(b.attn().cAttn(), 3));
-            out.put(p + "attn.c_proj", new Target(b.attn().cProj(), 1));
-            out.put(p + "mlp.c_fc", new Target(b.mlp().cFc(), 1));
-            out.put(p + "mlp.c_proj", new Target(b.mlp().cProj(), 1));
-        }
-        return out;
+    private static Map<String, LoraTarget> targets(CausalLm model) {
+        return model.loraTargets();
     }
 }

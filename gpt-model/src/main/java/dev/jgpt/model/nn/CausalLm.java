@@ -3,13 +3,16 @@ package dev.jgpt.model.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import java.util.Map;
 
 /**
  * A decoder-only causal language model of any family, as generation sees it: token ids {@code
  * (B, T)} in, logits {@code (B, T, V)} out, continuing a key/value cache. A DJL {@link Block}
- * whose plain forward (what a {@code Trainer} calls) maps ids to logits. GPT-2's is {@code
- * gpt2.GptModel}.
+ * whose plain forward (what a {@code Trainer} calls) maps ids to logits (or to the hidden states
+ * {@code (B, T, C)} for a model built without its output head). GPT-2's is {@code gpt2.GptModel};
+ * its {@link ModelFamily} builds and loads it.
  */
 public interface CausalLm extends Block {
 
@@ -43,4 +46,46 @@ public interface CausalLm extends Block {
 
     /** Initialises every parameter on {@code manager} (the family's random initialisation). */
     void initialize(NDManager manager);
+
+    /** The decoder blocks, the first first (what "train the last N blocks" counts). */
+    java.util.List<Block> layers();
+
+    /** The norm after the last block. */
+    Block finalNorm();
+
+    /** Whether the output head was built (false for a classifier's body). */
+    boolean hasLmHead();
+
+    /**
+     * Every weight under its HuggingFace checkpoint name (GPT-2: {@code wte.weight}, {@code
+     * h.0.attn.c_attn.weight}, ...), in model order; LoRA adapters are not included.
+     */
+    Map<String, Parameter> namedParameters();
+
+    /** The linear layers LoRA can adapt, by module name ({@code h.0.attn.c_attn}, ...). */
+    Map<String, LoraTarget> loraTargets();
+
+    /**
+     * Copies every weight of {@code source} (same config; its output head is skipped when this
+     * model has none) into this initialised model, casting to this model's data types.
+     */
+    default void copyParametersFrom(CausalLm source) {
+        Map<String, Parameter> from = source.namedParameters();
+        for (Map.Entry<String, Parameter> e : namedParameters().entrySet()) {
+            NDArray target = e.getValue().getArray();
+            NDArray value = from.get(e.getKey()).getArray();
+            if (value.getDataType() == target.getDataType()) {
+                value.copyTo(target);
+            } else {
+                try (NDArray cast = value.toType(target.getDataType(), true)) {
+                    cast.copyTo(target);
+                }
+            }
+        }
+    }
+
+    /** The weights' data type (that of the first weight). */
+    default ai.djl.ndarray.types.DataType dataType() {
+        return namedParameters().values().iterator().next().getArray().getDataType();
+    }
 }

@@ -36,4 +36,10 @@ public interface ModelConfig {
 
     /** Parameters counted from the shapes, without allocating any. */
     long parameterCount();
+
+    /**
+     * This config as a jgpt checkpoint's {@code config.json} (with {@code "format": "jgpt"} and
+     * the {@code model_type}), which the family's {@link ModelFamily#parseConfig} reads back.
+     */
+    String toJson();
 }

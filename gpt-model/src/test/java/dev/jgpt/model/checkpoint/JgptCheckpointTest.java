@@ -44,8 +44,8 @@ class JgptCheckpointTest {
             original.save(dir);
             try (LanguageModel loaded = LanguageModel.load(dir)) {
                 assertThat(loaded.config()).isEqualTo(cfg);
-                Map<String, Parameter> a = original.block().gpt2Parameters();
-                Map<String, Parameter> b = loaded.block().gpt2Parameters();
+                Map<String, Parameter> a = original.block().namedParameters();
+                Map<String, Parameter> b = loaded.block().namedParameters();
                 assertThat(b.keySet()).containsExactlyElementsOf(a.keySet());
                 for (String name : a.keySet()) {
                     float[] x = a.get(name).getArray().toFloatArray();

@@ -96,6 +96,20 @@ class GeneratorTest {
     }
 
     @Test
+    void stopsAtAnyOfSeveralEndIds() {
+        long seventh = fixture.greedyContinuation[6];
+        long never = 7; // not among the first 20 greedy tokens
+        assertThat(fixture.greedyContinuation).doesNotContain(never);
+        SamplingConfig two = SamplingConfig.greedy(20).withEndIds(never, seventh);
+        assertThat(two.endIds()).containsExactly(never, seventh);
+        assertThat(new Generator(lm).generate(fixture.greedyPrompt, two, null))
+                .containsExactly(java.util.Arrays.copyOf(fixture.greedyContinuation, 6));
+        long[][] batch = new Generator(lm).generateBatch(new long[][] {fixture.greedyPrompt, fixture.greedyPrompt}, two);
+        assertThat(batch[0]).containsExactly(java.util.Arrays.copyOf(fixture.greedyContinuation, 6));
+        assertThat(batch[1]).containsExactly(batch[0]);
+    }
+
+    @Test
     void streamsEachTokenAndCanBeStopped() {
         List<Long> seen = new ArrayList<>();
         long[] out = new Generator(lm).generate(fixture.greedyPrompt, SamplingConfig.greedy(20), id -> {

@@ -25,6 +25,19 @@ class SamplingConfigTest {
     }
 
     @Test
+    void endIdsAreASortedSetAndNegativeOnesAreRejected() {
+        SamplingConfig c = SamplingConfig.greedy(5).withEndIds(128009, 128001, 128009);
+        assertThat(c.endIds()).containsExactly(128001, 128009);
+        assertThat(c.isEnd(128009)).isTrue();
+        assertThat(c.isEnd(50256)).isFalse();
+        assertThat(SamplingConfig.greedy(5).endIds()).isEmpty();
+        assertThat(SamplingConfig.greedy(5).withEndOfText(-1).endIds()).isEmpty();
+        assertThat(c).isEqualTo(SamplingConfig.greedy(5).withEndIds(128001, 128009));
+        assertThatThrownBy(() -> SamplingConfig.greedy(5).withEndIds(-2))
+                .hasMessageContaining("end ids must be >= 0");
+    }
+
+    @Test
     void topKOfOneAndATinyNucleusAreGreedy() {
         float[] logits = {0.1f, 2.5f, 2.4f, -1f, 0f};
         for (long seed = 0; seed < 20; seed++) {

@@ -130,7 +130,7 @@ class BlocksTest {
             long allocated =
                     gpt.getParameters().values().stream().mapToLong(p -> p.getArray().size()).sum();
             assertThat(allocated).isEqualTo(cfg.parameterCount());
-            assertThat(gpt.gpt2Parameters().values())
+            assertThat(gpt.namedParameters().values())
                     .containsExactlyInAnyOrderElementsOf(gpt.getParameters().values());
         }
     }

@@ -1,4 +1,4 @@
-package dev.jgpt.model.gpt2;
+package dev.jgpt.model.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -8,37 +8,42 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import dev.jgpt.model.nn.ForwardState;
-import dev.jgpt.model.nn.Linear;
 
 /**
- * GPT-2 with a classification head (the book's chapter 6): the transformer without its
- * language-model head ({@code gpt}), and a {@code (K, C)} linear layer ({@code score}) applied to
- * the final hidden state of each sequence's last real token. With causal attention that token is
+ * A causal LM of any family with a classification head (the book's chapter 6): the transformer
+ * without its language-model head (child {@code gpt}, the name classifiers were first saved
+ * under), and a {@code (K, C)} linear layer ({@code score}) applied to the final hidden state of
+ * each sequence's last real token. With causal attention that token is
  * the only one that has seen the whole text, and right padding after it changes nothing.
  *
  * <p>Shapes: ids {@code (B, T)}, lengths {@code (B)} (real tokens per row, 1..T; all T when
  * absent); output logits {@code (B, K)}.
  */
-public final class GptClassifier extends AbstractBlock {
+public final class SequenceClassifier extends AbstractBlock {
 
-    private final GptModel gpt;
+    private final CausalLm body;
     private final Linear score;
     private final int numClasses;
 
-    /** Builds the blocks for {@code config} and {@code numClasses}; nothing is allocated yet. */
-    public GptClassifier(GptConfig config, int numClasses) {
+    /**
+     * A head of {@code numClasses} on {@code body} (built without its output head, {@link
+     * ModelFamily#newModel}); nothing is allocated yet.
+     */
+    public SequenceClassifier(CausalLm body, int numClasses) {
         if (numClasses < 2) {
             throw new IllegalArgumentException("A classifier needs at least 2 classes, got " + numClasses);
         }
         this.numClasses = numClasses;
-        gpt = addChildBlock("gpt", new GptModel(config, false));
-        score = addChildBlock("score", new Linear(config.embedDim(), numClasses, true, 0.02f));
+        if (body.hasLmHead()) {
+            throw new IllegalArgumentException("The classifier's body must be built without its output head");
+        }
+        this.body = addChildBlock("gpt", body);
+        score = addChildBlock("score", new Linear(body.config().hiddenSize(), numClasses, true, 0.02f));
     }
 
     /** The transformer (without its language-model head). */
-    public GptModel gpt() {
-        return gpt;
+    public CausalLm body() {
+        return body;
     }
 
     /** The classification head {@code (K, C)}. */
@@ -59,7 +64,7 @@ public final class GptClassifier extends AbstractBlock {
      * @return {@code (B, K)}
      */
     public NDArray forward(ParameterStore ps, NDArray ids, NDArray lengths, boolean training) {
-        NDArray h = gpt.hidden(ps, ids, ForwardState.of(training)); // (B, T, C)
+        NDArray h = body.hidden(ps, ids, ForwardState.of(training)); // (B, T, C)
         NDArray last;
         if (lengths == null) {
             long t = h.getShape().get(1);
@@ -90,7 +95,7 @@ public final class GptClassifier extends AbstractBlock {
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {
         Shape ids = shapes[0];
-        gpt.initialize(manager, dataType, ids);
-        score.initialize(manager, dataType, new Shape(ids.get(0), gpt.config().embedDim()));
+        body.initialize(manager, dataType, ids);
+        score.initialize(manager, dataType, new Shape(ids.get(0), body.config().hiddenSize()));
     }
 }
