@@ -5,10 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
-import ai.djl.training.tracker.Tracker;
 import ai.djl.util.Pair;
 import dev.jgpt.datasets.ClassificationDataset;
 import dev.jgpt.model.TextClassifier;
@@ -31,14 +28,18 @@ import java.util.Map;
  * head (the book), everything, or LoRA adapters + head. Each batch is cut to its longest text,
  * which is exact because the head reads each row's last real token.
  *
- * <p>Output folder: {@code metrics.csv}, {@code loss.png}, {@code accuracy.png}, {@code
- * checkpoint/} after every epoch (a killed run resumes from the last epoch end) and {@code
- * classifier/}, the final model.
+ * <p>The steps, resume and checkpoints are {@link TrainingLoop}'s. Output folder: {@code
+ * metrics.csv}, {@code loss.png}, {@code accuracy.png}, {@code checkpoint/} after every epoch (a
+ * killed run resumes from the last epoch end), {@code classifier/}, the final model, and with LoRA
+ * {@code adapters/}, the adapters on their own.
  */
 public final class ClassifierFineTuner {
 
     /** The final model's folder under the output folder. */
     public static final String MODEL_DIR = "classifier";
+
+    /** The LoRA adapters' folder under the output folder (LoRA runs only). */
+    public static final String ADAPTERS_DIR = "adapters";
 
     /** What a run reports while it goes. */
     public interface Listener {
@@ -64,10 +65,14 @@ public final class ClassifierFineTuner {
      * @param testAccuracy final accuracy on the whole test set ({@code NaN} without one)
      * @param trainableParameters parameters that were trained
      * @param trainingSeconds time spent in training steps
+     * @param model the saved classifier ({@code out/classifier}: weights, labels, tokenizer), which
+     *     {@link TextClassifier#load} and {@code jgpt classify} read
+     * @param adapters the LoRA adapters saved on their own ({@code out/adapters}, without the
+     *     head), or {@code null} without LoRA
      */
     public record Result(long steps, long examplesSeen, List<ClassifierEvaluation> evaluations,
             double trainAccuracy, double validationAccuracy, double testAccuracy, long trainableParameters,
-            double trainingSeconds) {}
+            double trainingSeconds, Path model, Path adapters) {}
 
     private final ClassifierConfig cfg;
     private final Path out;
@@ -120,74 +125,86 @@ public final class ClassifierFineTuner {
      */
     public Result train(TextClassifier c, ClassificationDataset train, ClassificationDataset validation,
             ClassificationDataset test, Path resumeFrom) {
-        int stepsPerEpoch = (int) (train.size() / cfg.batchSize()); // the book drops the last partial batch
-        if (stepsPerEpoch == 0) {
+        if (train.size() < cfg.batchSize()) {
             throw new IllegalArgumentException("The training set has " + train.size()
                     + " examples: fewer than one batch of " + cfg.batchSize());
         }
-        long totalSteps = (long) stepsPerEpoch * cfg.epochs();
-        TrainingCheckpoint.State state = resumeFrom == null
-                ? new TrainingCheckpoint.State(0, 0, 0, 0, 0)
-                : TrainingCheckpoint.readState(resumeFrom);
-        ResumableAdamW optimizer = ResumableAdamW.builder()
-                .optLearningRateTracker(Tracker.fixed(cfg.learningRate()))
-                .optWeightDecays(cfg.weightDecay())
-                .optBeginNumUpdate((int) state.step())
-                .build();
-        CsvLog<ClassifierEvaluation> metrics = ClassifierMetrics.open(out.resolve("metrics.csv"), state.step());
-        long step = state.step();
-        long seen = state.tokensSeen();
-        double seconds = state.elapsedSeconds();
-        long trainable;
-        DefaultTrainingConfig config = new DefaultTrainingConfig(new CausalLmLoss()).optOptimizer(optimizer);
-        try (Trainer trainer = c.model().newTrainer(config)) {
-            trainable = selectTrainable(c, cfg); // after newTrainer, which may unfreeze everything
-            trainer.initialize(new Shape(cfg.batchSize(), c.maxLength()));
-            Map<String, Parameter> optimized = optimized(c);
-            if (resumeFrom != null) {
-                TrainingCheckpoint.loadOptimizer(resumeFrom, optimized, c.manager(), optimizer);
+        long firstStep = resumeFrom == null ? 0 : TrainingCheckpoint.readState(resumeFrom).step();
+        CsvLog<ClassifierEvaluation> metrics = ClassifierMetrics.open(out.resolve("metrics.csv"), firstStep);
+        long[] trainable = {0};
+        TrainingLoop.Task task = new TrainingLoop.Task() {
+            @Override
+            public int count() {
+                return (int) train.size();
             }
-            for (int epoch = state.epoch(); epoch < cfg.epochs(); epoch++) {
-                int[] order = Pretrainer.order((int) train.size(), cfg.seed(), epoch);
-                for (int s = 0; s < stepsPerEpoch; s++) {
-                    long start = System.nanoTime();
-                    trainer.getManager().getEngine().setRandomSeed((int) (cfg.seed() * 1_000_003L + step));
-                    float loss = step(trainer, train, order, s * cfg.batchSize());
-                    seconds += (System.nanoTime() - start) / 1e9;
-                    step++;
-                    seen += cfg.batchSize();
-                    listener.onStep(step, totalSteps, epoch, loss);
-                    boolean epochEnd = s + 1 == stepsPerEpoch;
-                    if (step % cfg.evalEvery() == 0 || epochEnd) {
-                        int batches = cfg.evalBatches();
-                        double[] tr = evaluate(c, train, batches);
-                        double[] va = evaluate(c, validation, batches);
-                        double[] te = epochEnd && test != null ? evaluate(c, test, batches)
-                                : new double[] {Double.NaN, Double.NaN};
-                        ClassifierEvaluation e = new ClassifierEvaluation(step,
-                                epoch + (s + 1) / (double) stepsPerEpoch, seen, tr[0], va[0], te[0],
-                                epochEnd ? tr[1] : Double.NaN, epochEnd ? va[1] : Double.NaN, te[1]);
-                        metrics.add(e);
-                        listener.onEvaluation(e);
-                    }
-                    if (epochEnd) {
-                        TrainingCheckpoint.save(out, c::save, optimized, optimizer,
-                                new TrainingCheckpoint.State(step, epoch + 1, 0, seen, seconds));
-                        listener.onCheckpoint(out.resolve(TrainingCheckpoint.DIR), step);
-                    }
+
+            @Override
+            public TrainingLoop.Batch batch(NDManager manager, int[] order, int first, int size) {
+                NDArray[] b = ClassifierFineTuner.batch(manager, train, order, first, size);
+                return new TrainingLoop.Batch(new NDList(b[0], b[1]), new NDList(b[2]), size);
+            }
+
+            @Override
+            public Shape[] inputShapes() {
+                return new Shape[] {new Shape(cfg.batchSize(), c.maxLength())};
+            }
+
+            @Override
+            public void prepare() {
+                trainable[0] = selectTrainable(c, cfg);
+            }
+
+            @Override
+            public Map<String, Parameter> optimized() {
+                return ClassifierFineTuner.optimized(c);
+            }
+
+            @Override
+            public TrainingCheckpoint.ModelWriter modelWriter() {
+                return c::save;
+            }
+
+            @Override
+            public void afterStep(TrainingLoop.Progress p) {
+                listener.onStep(p.step(), p.totalSteps(), p.epoch(), p.loss());
+                if (p.step() % cfg.evalEvery() == 0 || p.epochEnd()) {
+                    int batches = cfg.evalBatches();
+                    double[] tr = evaluate(c, train, batches);
+                    double[] va = evaluate(c, validation, batches);
+                    double[] te = p.epochEnd() && test != null ? evaluate(c, test, batches)
+                            : new double[] {Double.NaN, Double.NaN};
+                    ClassifierEvaluation e = new ClassifierEvaluation(p.step(), p.epochs(), p.seen(), tr[0], va[0],
+                            te[0], p.epochEnd() ? tr[1] : Double.NaN, p.epochEnd() ? va[1] : Double.NaN, te[1]);
+                    metrics.add(e);
+                    listener.onEvaluation(e);
                 }
             }
-        }
+
+            @Override
+            public void onCheckpoint(Path dir, long step) {
+                listener.onCheckpoint(dir, step);
+            }
+        };
+        TrainingLoop loop = new TrainingLoop(new TrainingLoop.Settings(cfg.epochs(), cfg.batchSize(), 1, 0,
+                cfg.learningRate(), cfg.weightDecay(), 0, 0f, 0, cfg.seed()), out);
+        TrainingLoop.Outcome outcome = loop.run(c.model(), task, resumeFrom);
         double trainAcc = evaluate(c, train, 0)[1];
         double valAcc = evaluate(c, validation, 0)[1];
         double testAcc = test == null ? Double.NaN : evaluate(c, test, 0)[1];
-        c.save(out.resolve(MODEL_DIR));
+        Path model = out.resolve(MODEL_DIR);
+        c.save(model);
+        Path adapters = null;
+        if (c.lora() != null) {
+            adapters = out.resolve(ADAPTERS_DIR);
+            Lora.save(c.block().body(), c.lora(), adapters);
+        }
         try {
             writePlots(metrics.rows());
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write the plots: " + e, e);
         }
-        return new Result(step, seen, metrics.rows(), trainAcc, valAcc, testAcc, trainable, seconds);
+        return new Result(outcome.steps(), outcome.seen(), metrics.rows(), trainAcc, valAcc, testAcc, trainable[0],
+                outcome.seconds(), model, adapters);
     }
 
     /** The trainable parameters by their DJL path (stable for one block tree). */
@@ -199,24 +216,6 @@ public final class ClassifierFineTuner {
         return TrainingCheckpoint.trainable(all);
     }
 
-    private float step(Trainer trainer, ClassificationDataset data, int[] order, int first) {
-        try (GradientCollector gc = trainer.newGradientCollector();
-                NDManager scope = trainer.getManager().newSubManager()) {
-            NDArray[] batch = batch(scope, data, order, first, cfg.batchSize());
-            NDList logits = trainer.forward(new NDList(batch[0], batch[1]));
-            NDArray loss = trainer.getLoss().evaluate(new NDList(batch[2]), logits);
-            float value = loss.getFloat();
-            if (!Float.isFinite(value)) {
-                throw new TrainingDivergedException("The loss is " + value + "; stopped without"
-                        + " applying it (try a lower learning rate). The last epoch's checkpoint is in "
-                        + out.resolve(TrainingCheckpoint.DIR));
-            }
-            gc.backward(loss);
-            trainer.step();
-            return value;
-        }
-    }
-
     /**
      * Mean loss and accuracy over the first {@code batches} batches of {@code data} in order
      * ({@code 0}: all of it), without dropout.
@@ -224,7 +223,7 @@ public final class ClassifierFineTuner {
     public double[] evaluate(TextClassifier c, ClassificationDataset data, int batches) {
         int n = (int) data.size();
         int limit = batches == 0 ? n : Math.min(n, batches * cfg.batchSize());
-        int[] order = Pretrainer.order(n, 0, -1);
+        int[] order = TrainingLoop.order(n, 0, -1);
         CausalLmLoss lossFn = new CausalLmLoss();
         double loss = 0;
         long correct = 0;

@@ -6,15 +6,9 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
-import ai.djl.training.tracker.ParameterTracker;
-import ai.djl.training.tracker.Tracker;
-import ai.djl.util.PairList;
 import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.generate.SamplingConfig;
-import dev.jgpt.model.nn.Scalars;
 import dev.jgpt.model.generate.TextGenerator;
 import dev.jgpt.datasets.SlidingWindowDataset;
 import dev.jgpt.model.tokenizer.Tokenizer;
@@ -22,7 +16,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Random;
+import java.util.Map;
 
 /**
  * Pretraining with DJL's {@link Trainer}, the book's {@code train_model_simple} with the
@@ -31,8 +25,8 @@ import java.util.Random;
  * every epoch, {@code metrics.csv}, {@code loss.png}, and checkpoints that a killed run resumes
  * from.
  *
- * <p>Reproducible on CPU: batch order depends only on {@code (seed, epoch)} and the engine's
- * generator (dropout) is reseeded from {@code (seed, step)} before every step, so a resumed run
+ * <p>The steps, resume and checkpoints are {@link TrainingLoop}'s; this class is its language-model
+ * task (windows in, next-token loss, evaluations and samples). Reproducible on CPU: a resumed run
  * computes exactly what an uninterrupted one would.
  */
 public final class Pretrainer {
@@ -84,30 +78,23 @@ public final class Pretrainer {
     }
 
     /**
-     * Trains data-parallel on {@code devices} (DJL's multi-device {@code Trainer}: each batch is
-     * split by rows, each device holds a copy of the weights, gradients are summed before the
-     * update). Default: the model's own device. Returns this.
+     * Trains data-parallel on {@code devices} (see {@link TrainingLoop#withDevices}). Default: the
+     * model's own device. Returns this.
      *
      * @throws IllegalArgumentException with gradient clipping (it would see one device's
-     *     gradients before they are summed), or with gradient accumulation on an engine whose
-     *     backward overwrites gradients
+     *     gradients before they are summed)
      */
     public Pretrainer withDevices(Device... devices) {
-        if (devices.length == 0) {
-            throw new IllegalArgumentException("No devices given");
-        }
-        if (java.util.Arrays.stream(devices).distinct().count() < devices.length) {
-            throw new IllegalArgumentException("Devices must differ, got " + java.util.Arrays.toString(devices)
-                    + " (DJL counts every CPU as one device: data parallelism needs GPUs)");
-        }
-        if (devices.length > 1) {
-            if (cfg.gradClip() > 0) {
-                throw new IllegalArgumentException("Gradient clipping is not supported across several"
-                        + " devices (it would clip one device's gradients before they are summed)");
-            }
-        }
+        loop().withDevices(devices); // checks them now
         this.devices = devices.clone();
         return this;
+    }
+
+    private TrainingLoop loop() {
+        TrainingLoop loop = new TrainingLoop(new TrainingLoop.Settings(cfg.epochs(), cfg.batchSize(),
+                cfg.gradAccumulation(), cfg.gradClip(), cfg.learningRate(), cfg.weightDecay(), cfg.warmupSteps(),
+                cfg.minLearningRate(), cfg.checkpointEvery(), cfg.seed()), out);
+        return devices == null ? loop : loop.withDevices(devices);
     }
 
     /** Titles {@code loss.png} (default "Pretraining loss"); returns this. */
@@ -139,149 +126,62 @@ public final class Pretrainer {
      */
     public Result train(LanguageModel lm, TrainingBatches train, TrainingBatches val, Path resumeFrom) {
         int length = cfg.contextLength();
-        int microBatches = train.count() / cfg.batchSize(); // the book drops the last partial batch
-        int stepsPerEpoch = microBatches / cfg.gradAccumulation();
-        if (stepsPerEpoch == 0) {
-            throw new IllegalArgumentException("The training data gives " + train.count()
-                    + " examples: too few for one step of " + cfg.batchSize() * cfg.gradAccumulation());
-        }
-        long totalSteps = (long) stepsPerEpoch * cfg.epochs();
-        TrainingCheckpoint.State state = resumeFrom == null
-                ? new TrainingCheckpoint.State(0, 0, 0, 0, 0)
-                : TrainingCheckpoint.readState(resumeFrom);
-        ResumableAdamW optimizer = ResumableAdamW.builder()
-                .optLearningRateTracker(schedule(totalSteps))
-                .optWeightDecays(cfg.weightDecay())
-                .optBeginNumUpdate((int) state.step())
-                .build();
-        if (resumeFrom != null) {
-            TrainingCheckpoint.loadOptimizer(resumeFrom, lm, optimizer);
-        }
-        CsvLog<Evaluation> metrics = MetricsLog.open(out.resolve("metrics.csv"), state.step());
-        long step = state.step();
-        long tokensSeen = state.tokensSeen();
-        double seconds = state.elapsedSeconds();
-        DefaultTrainingConfig config = new DefaultTrainingConfig(new CausalLmLoss()).optOptimizer(optimizer);
-        if (devices != null) {
-            config.optDevices(devices);
-            if (devices.length > 1 && cfg.gradAccumulation() > 1
-                    && !GradientAccumulation.accumulates(lm.manager().getEngine())) {
-                throw new IllegalArgumentException("Gradient accumulation across several devices needs an"
-                        + " engine whose backward adds to the gradients (PyTorch); "
-                        + lm.manager().getEngine().getEngineName() + " overwrites them");
+        long firstStep = resumeFrom == null ? 0 : TrainingCheckpoint.readState(resumeFrom).step();
+        CsvLog<Evaluation> metrics = MetricsLog.open(out.resolve("metrics.csv"), firstStep);
+        TrainingLoop.Task task = new TrainingLoop.Task() {
+            @Override
+            public int count() {
+                return train.count();
             }
-        }
-        try (Trainer trainer = lm.model().newTrainer(config)) {
-            trainer.initialize(new Shape(cfg.batchSize(), Math.min(length, lm.config().contextLength())));
-            PairList<String, Parameter> parameters = lm.block().getParameters();
-            for (int epoch = state.epoch(); epoch < cfg.epochs(); epoch++) {
-                int[] order = order(train.count(), cfg.seed(), epoch);
-                int first = epoch == state.epoch() ? state.nextBatch() : 0;
-                for (int s = first; s < stepsPerEpoch; s++) {
-                    long start = System.nanoTime();
-                    long[] tokens = {0};
-                    float loss = step(trainer, parameters, train, order, s, step, tokens);
-                    seconds += (System.nanoTime() - start) / 1e9;
-                    step++;
-                    tokensSeen += tokens[0];
-                    listener.onStep(step, totalSteps, epoch, loss);
-                    if (step % cfg.evalEvery() == 0) {
-                        Evaluation e = new Evaluation(step, epoch + (s + 1) / (double) stepsPerEpoch,
-                                tokensSeen, meanLoss(lm, train), meanLoss(lm, val),
-                                optimizer.currentLearningRate(), tokensSeen / Math.max(seconds, 1e-9));
-                        metrics.add(e);
-                        listener.onEvaluation(e);
-                    }
-                    boolean epochEnd = s + 1 == stepsPerEpoch;
-                    boolean sampleNow = epochEnd || (cfg.sampleEvery() > 0 && step % cfg.sampleEvery() == 0);
-                    if (sampleNow && cfg.sampleTokens() > 0 && !cfg.samplePrompt().isEmpty()) {
-                        listener.onSample(epoch, step, sample(lm));
-                    }
-                    if (epochEnd || (cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0)) {
-                        TrainingCheckpoint.State now = epochEnd
-                                ? new TrainingCheckpoint.State(step, epoch + 1, 0, tokensSeen, seconds)
-                                : new TrainingCheckpoint.State(step, epoch, s + 1, tokensSeen, seconds);
-                        TrainingCheckpoint.save(out, lm, optimizer, now);
-                        listener.onCheckpoint(out.resolve(TrainingCheckpoint.DIR), step);
-                    }
+
+            @Override
+            public TrainingLoop.Batch batch(NDManager manager, int[] order, int first, int size) {
+                NDArray[] batch = train.batch(manager, order, first, size);
+                return new TrainingLoop.Batch(new NDList(batch[0]), new NDList(batch[1]), batch[0].size());
+            }
+
+            @Override
+            public Shape[] inputShapes() {
+                return new Shape[] {new Shape(cfg.batchSize(), Math.min(length, lm.config().contextLength()))};
+            }
+
+            @Override
+            public Map<String, Parameter> optimized() {
+                return TrainingCheckpoint.optimized(lm.block());
+            }
+
+            @Override
+            public TrainingCheckpoint.ModelWriter modelWriter() {
+                return dir -> lm.save(dir, tokenizer);
+            }
+
+            @Override
+            public void afterStep(TrainingLoop.Progress p) {
+                listener.onStep(p.step(), p.totalSteps(), p.epoch(), p.loss());
+                if (p.step() % cfg.evalEvery() == 0) {
+                    Evaluation e = new Evaluation(p.step(), p.epochs(), p.seen(), meanLoss(lm, train),
+                            meanLoss(lm, val), p.learningRate(), p.seen() / Math.max(p.seconds(), 1e-9));
+                    metrics.add(e);
+                    listener.onEvaluation(e);
+                }
+                boolean sampleNow = p.epochEnd() || (cfg.sampleEvery() > 0 && p.step() % cfg.sampleEvery() == 0);
+                if (sampleNow && cfg.sampleTokens() > 0 && !cfg.samplePrompt().isEmpty()) {
+                    listener.onSample(p.epoch(), p.step(), sample(lm));
                 }
             }
-        }
+
+            @Override
+            public void onCheckpoint(Path dir, long step) {
+                listener.onCheckpoint(dir, step);
+            }
+        };
+        TrainingLoop.Outcome outcome = loop().run(lm.model(), task, resumeFrom);
         try {
             LossPlot.write(metrics.rows(), out.resolve("loss.png"), plotTitle);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write the loss plot: " + e, e);
         }
-        return new Result(step, tokensSeen, metrics.rows(), seconds);
-    }
-
-    private ParameterTracker schedule(long totalSteps) {
-        if (cfg.warmupSteps() == 0) {
-            return Tracker.fixed(cfg.learningRate());
-        }
-        // the book's appendix D warms up from a tenth of the peak
-        return new WarmupCosineTracker(cfg.learningRate() * 0.1f, cfg.learningRate(),
-                cfg.minLearningRate(), cfg.warmupSteps(), (int) Math.max(totalSteps, cfg.warmupSteps() + 1L));
-    }
-
-    /** Rows {@code from .. to-1} of {@code a} on {@code device}, owned by {@code scope}. */
-    private static NDArray slice(NDArray a, int from, int to, Device device, NDManager scope) {
-        NDArray part = a.get(from + ":" + to);
-        if (!part.getDevice().equals(device)) {
-            part = part.toDevice(device, true);
-            part.attach(scope);
-        }
-        return part;
-    }
-
-    /** One optimizer step over {@code gradAccumulation} micro-batches; returns their mean loss. */
-    private float step(Trainer trainer, PairList<String, Parameter> parameters, TrainingBatches train,
-            int[] order, int stepInEpoch, long globalStep, long[] tokens) {
-        trainer.getManager().getEngine().setRandomSeed((int) (cfg.seed() * 1_000_003L + globalStep));
-        int k = cfg.gradAccumulation();
-        float sum = 0;
-        // before the collector: the engine may be probed, and only one collector can be open
-        try (GradientAccumulation accumulation = k > 1 ? new GradientAccumulation(parameters, trainer.getManager()) : null;
-                GradientCollector gc = trainer.newGradientCollector()) {
-            for (int m = 0; m < k; m++) {
-                int firstWindow = (stepInEpoch * k + m) * cfg.batchSize();
-                try (NDManager scope = trainer.getManager().newSubManager()) {
-                    NDArray[] batch = train.batch(scope, order, firstWindow, cfg.batchSize());
-                    tokens[0] += batch[0].size();
-                    // data parallel: each device takes a slice of the rows; its loss is weighted
-                    // by its share, so the summed gradients are those of the whole batch
-                    Device[] devices = trainer.getDevices();
-                    int rows = (int) batch[0].getShape().get(0);
-                    int parts = Math.min(devices.length, rows);
-                    for (int d = 0; d < parts; d++) {
-                        int from = rows * d / parts;
-                        int to = rows * (d + 1) / parts;
-                        NDArray x = parts == 1 ? batch[0] : slice(batch[0], from, to, devices[d], scope);
-                        NDArray y = parts == 1 ? batch[1] : slice(batch[1], from, to, devices[d], scope);
-                        NDList logits = trainer.forward(new NDList(x));
-                        NDArray loss = trainer.getLoss().evaluate(new NDList(y), logits);
-                        float value = loss.getFloat();
-                        if (!Float.isFinite(value)) {
-                            throw new TrainingDivergedException("The loss is " + value + " at step "
-                                    + (globalStep + 1) + "; stopped without applying it. The last good"
-                                    + " checkpoint is in " + out.resolve(TrainingCheckpoint.DIR)
-                                    + " (try a lower learning rate or gradient clipping)");
-                        }
-                        float share = (to - from) / (float) rows / k;
-                        gc.backward(share == 1f ? loss : Scalars.mul(loss, share)); // see Scalars
-                        sum += value * (to - from) / rows;
-                    }
-                    if (k > 1) {
-                        accumulation.afterBackward(m == k - 1);
-                    }
-                }
-            }
-            if (cfg.gradClip() > 0) {
-                GradientClipping.clipGlobalNorm(parameters, cfg.gradClip());
-            }
-            trainer.step();
-        }
-        return sum / k;
+        return new Result(outcome.steps(), outcome.seen(), metrics.rows(), outcome.seconds());
     }
 
     /** Mean loss over the first {@code evalBatches} batches, in order, without dropout. */
@@ -311,25 +211,9 @@ public final class Pretrainer {
         return cfg.samplePrompt() + new TextGenerator(lm, tokenizer).generate(cfg.samplePrompt(), greedy, null);
     }
 
-    /**
-     * The identity for {@code epoch < 0}, else a permutation of {@code 0 .. n-1} that depends
-     * only on {@code (seed, epoch)}.
-     */
+    /** {@link TrainingLoop#order}. */
     static int[] order(int n, long seed, int epoch) {
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        if (epoch >= 0) {
-            Random r = new Random(seed * 7_919L + epoch);
-            for (int i = n - 1; i > 0; i--) {
-                int j = r.nextInt(i + 1);
-                int t = order[i];
-                order[i] = order[j];
-                order[j] = t;
-            }
-        }
-        return order;
+        return TrainingLoop.order(n, seed, epoch);
     }
 
     /**

@@ -95,6 +95,11 @@ class ClassifierFineTunerTest {
             });
             // 2 blocks x (c_attn 3x(32x2 + 2x32) + c_proj 128 + c_fc 32x2+2x128 + proj 128x2+2x32) + head 32x2+2
             assertThat(r.trainableParameters()).isEqualTo(2 * (384 + 128 + 320 + 320) + 66);
+            // the run saved the classifier and, apart, its adapters in the peft-style layout
+            assertThat(r.model()).isEqualTo(tmp.resolve(ClassifierFineTuner.MODEL_DIR));
+            assertThat(r.adapters()).isEqualTo(tmp.resolve(ClassifierFineTuner.ADAPTERS_DIR));
+            assertThat(r.adapters().resolve("adapter_model.safetensors")).isNotEmptyFile();
+            assertThat(dev.jgpt.model.lora.Lora.readConfig(r.adapters())).isEqualTo(new LoraConfig(2, 4));
         }
     }
 
@@ -127,7 +132,10 @@ class ClassifierFineTunerTest {
             assertThat(tmp.resolve(f)).isNotEmptyFile();
         }
         assertThat(Files.readAllLines(tmp.resolve("metrics.csv")).get(0)).isEqualTo(ClassifierMetrics.HEADER);
-        try (TextClassifier saved = TextClassifier.load(tmp.resolve(ClassifierFineTuner.MODEL_DIR),
+        assertThat(r.model()).isEqualTo(tmp.resolve(ClassifierFineTuner.MODEL_DIR));
+        assertThat(r.adapters()).isNull();
+        assertThat(tmp.resolve(ClassifierFineTuner.ADAPTERS_DIR)).doesNotExist();
+        try (TextClassifier saved = TextClassifier.load(r.model(),
                 Engine.getInstance().defaultDevice())) {
             assertThat(saved.classify("WINNER!! You have won a free prize, call 0906 now to claim").label())
                     .isEqualTo("spam");

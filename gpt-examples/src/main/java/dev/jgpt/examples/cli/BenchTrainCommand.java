@@ -4,16 +4,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.GradientCollector;
-import ai.djl.training.Trainer;
-import ai.djl.training.tracker.Tracker;
+import ai.djl.nn.Parameter;
 import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.gpt2.GptConfig;
-import dev.jgpt.training.CausalLmLoss;
-import dev.jgpt.training.ResumableAdamW;
+import dev.jgpt.training.TrainingCheckpoint;
+import dev.jgpt.training.TrainingLoop;
 import java.io.PrintWriter;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -21,8 +19,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
 /**
- * {@code jgpt bench-train}: training throughput (tokens/s), model FLOPs utilisation against the
- * machine's measured fp32 matmul peak, data-pipeline share of the step time, and RSS early and
+ * {@code jgpt bench-train}: training throughput (tokens/s) of the library's training loop ({@link
+ * TrainingLoop}, the one {@code pretrain} and the fine-tuners run), model FLOPs utilisation against
+ * the machine's measured fp32 matmul peak, data-pipeline share of the step time, and RSS early and
  * late in the run (flat RSS means no NDArray leak).
  */
 @Command(name = "bench-train", mixinStandardHelpOptions = true,
@@ -59,76 +58,115 @@ final class BenchTrainCommand implements Callable<Integer> {
         int b = batchSize;
         int t = contextLength;
         try (LanguageModel lm = LanguageModel.create(cfg, device.device(), 1)) {
-            ResumableAdamW adamw = ResumableAdamW.builder()
-                    .optLearningRateTracker(Tracker.fixed(4e-4f)).optWeightDecays(0.1f).build();
-            try (Trainer trainer = lm.model().newTrainer(
-                    new DefaultTrainingConfig(new CausalLmLoss()).optOptimizer(adamw))) {
-                trainer.initialize(new Shape(b, t));
-                Random random = new Random(1);
-                long[] tokens = new long[(b * t + 1) * 64];
-                for (int i = 0; i < tokens.length; i++) {
-                    tokens[i] = random.nextInt(cfg.vocabSize());
-                }
-                double dataSeconds = 0;
-                double totalSeconds = 0;
-                long rssEarly = -1;
-                out.printf(Locale.ROOT, "model %s (%,d parameters), context %d, batch %d, AdamW, fp32, %s%n",
-                        modelSize, cfg.parameterCount(), t, b, device.device());
-                out.flush();
-                for (int step = 1; step <= warmup + steps; step++) {
-                    long start = System.nanoTime();
-                    try (NDManager scope = trainer.getManager().newSubManager()) {
-                        int offset = random.nextInt(tokens.length - b * t - 1);
-                        long[] in = new long[b * t];
-                        long[] target = new long[b * t];
-                        System.arraycopy(tokens, offset, in, 0, b * t);
-                        System.arraycopy(tokens, offset + 1, target, 0, b * t);
-                        NDArray x = scope.create(in).reshape(b, t);
-                        NDArray y = scope.create(target).reshape(b, t);
-                        long dataDone = System.nanoTime();
-                        try (GradientCollector gc = trainer.newGradientCollector()) {
-                            NDArray loss = trainer.getLoss().evaluate(new NDList(y), trainer.forward(new NDList(x)));
-                            gc.backward(loss);
-                            loss.getFloat();
-                            trainer.step();
-                        }
-                        if (step > warmup) {
-                            dataSeconds += (dataDone - start) / 1e9;
-                            totalSeconds += (System.nanoTime() - start) / 1e9;
-                        }
-                    }
-                    if (step - warmup == earlyStep) {
-                        rssEarly = BenchGenerateCommand.rssKb("VmRSS:");
-                    }
-                    if ((step - warmup) % 20 == 0 && step > warmup) {
-                        out.printf(Locale.ROOT, "  step %d: %.1f tokens/s so far, RSS %.0f MB%n", step - warmup,
-                                (step - warmup) * (double) b * t / totalSeconds,
-                                BenchGenerateCommand.rssKb("VmRSS:") / 1024.0);
-                        out.flush();
-                    }
-                }
-                long rssLate = BenchGenerateCommand.rssKb("VmRSS:");
-                double tokensPerSecond = steps * (double) b * t / totalSeconds;
-                double flopsPerToken = 6.0 * cfg.parameterCount()
-                        + 12.0 * cfg.numLayers() * cfg.embedDim() * t;
-                double mfu = tokensPerSecond * flopsPerToken / (peak * 1e9);
-                out.printf(Locale.ROOT, "throughput: %.1f tokens/s (%.2f s/step) over %d steps%n",
-                        tokensPerSecond, totalSeconds / steps, steps);
-                out.printf(Locale.ROOT, "MFU: %.1f%% (%.2f GFLOP/token, matmul peak %.1f GFLOPS)%n",
-                        100 * mfu, flopsPerToken / 1e9, peak);
-                out.printf(Locale.ROOT, "data pipeline: %.2f%% of step time%n", 100 * dataSeconds / totalSeconds);
-                if (rssEarly > 0) {
-                    out.printf(Locale.ROOT, "RSS: %.0f MB after step %d, %.0f MB after step %d (%+.1f%%); peak %.0f MB%n",
-                            rssEarly / 1024.0, earlyStep, rssLate / 1024.0, steps,
-                            100.0 * (rssLate - rssEarly) / rssEarly, BenchGenerateCommand.rssKb("VmHWM:") / 1024.0);
-                } else { // a run shorter than --early-step has no baseline to compare with
-                    out.printf(Locale.ROOT, "RSS: %.0f MB after step %d (no baseline: --steps is below --early-step %d);"
-                            + " peak %.0f MB%n", rssLate / 1024.0, steps, earlyStep,
-                            BenchGenerateCommand.rssKb("VmHWM:") / 1024.0);
-                }
+            out.printf(Locale.ROOT, "model %s (%,d parameters), context %d, batch %d, AdamW, fp32, %s%n",
+                    modelSize, cfg.parameterCount(), t, b, device.device());
+            out.flush();
+            RandomTokens task = new RandomTokens(lm, b, t, warmup + steps, out);
+            // the loop users train with: one epoch of warmup + steps batches, no checkpoints
+            TrainingLoop.Settings settings = new TrainingLoop.Settings(1, b, 1, 0, 4e-4f, 0.1f, 0, 0f, 0, 1);
+            new TrainingLoop(settings, null).run(lm.model(), task, null);
+            long rssLate = BenchGenerateCommand.rssKb("VmRSS:");
+            double tokensPerSecond = steps * (double) b * t / task.totalSeconds;
+            double flopsPerToken = 6.0 * cfg.parameterCount() + 12.0 * cfg.numLayers() * cfg.embedDim() * t;
+            double mfu = tokensPerSecond * flopsPerToken / (peak * 1e9);
+            out.printf(Locale.ROOT, "throughput: %.1f tokens/s (%.2f s/step) over %d steps%n",
+                    tokensPerSecond, task.totalSeconds / steps, steps);
+            out.printf(Locale.ROOT, "MFU: %.1f%% (%.2f GFLOP/token, matmul peak %.1f GFLOPS)%n",
+                    100 * mfu, flopsPerToken / 1e9, peak);
+            out.printf(Locale.ROOT, "data pipeline: %.2f%% of step time%n", 100 * task.dataSeconds / task.totalSeconds);
+            if (task.rssEarly > 0) {
+                out.printf(Locale.ROOT, "RSS: %.0f MB after step %d, %.0f MB after step %d (%+.1f%%); peak %.0f MB%n",
+                        task.rssEarly / 1024.0, earlyStep, rssLate / 1024.0, steps,
+                        100.0 * (rssLate - task.rssEarly) / task.rssEarly, BenchGenerateCommand.rssKb("VmHWM:") / 1024.0);
+            } else { // a run shorter than --early-step has no baseline to compare with
+                out.printf(Locale.ROOT, "RSS: %.0f MB after step %d (no baseline: --steps is below --early-step %d);"
+                        + " peak %.0f MB%n", rssLate / 1024.0, steps, earlyStep,
+                        BenchGenerateCommand.rssKb("VmHWM:") / 1024.0);
             }
         }
         return 0;
+    }
+
+    /**
+     * Random windows of a random token stream, as the loop's task; it times each step from the
+     * start of its batch to the end of {@link #afterStep}, leaving out the first {@code warmup}.
+     */
+    private final class RandomTokens implements TrainingLoop.Task {
+        private final LanguageModel lm;
+        private final int b;
+        private final int t;
+        private final int count;
+        private final PrintWriter out;
+        private final long[] tokens;
+        private final Random random = new Random(1);
+        private long stepStart;
+        private double stepData;
+        double dataSeconds;
+        double totalSeconds;
+        long rssEarly = -1;
+
+        RandomTokens(LanguageModel lm, int b, int t, int totalSteps, PrintWriter out) {
+            this.lm = lm;
+            this.b = b;
+            this.t = t;
+            this.count = totalSteps * b;
+            this.out = out;
+            tokens = new long[(b * t + 1) * 64];
+            for (int i = 0; i < tokens.length; i++) {
+                tokens[i] = random.nextInt(lm.config().vocabSize());
+            }
+        }
+
+        @Override
+        public int count() {
+            return count;
+        }
+
+        @Override
+        public TrainingLoop.Batch batch(NDManager manager, int[] order, int first, int size) {
+            stepStart = System.nanoTime();
+            int offset = random.nextInt(tokens.length - b * t - 1);
+            long[] in = new long[b * t];
+            long[] target = new long[b * t];
+            System.arraycopy(tokens, offset, in, 0, b * t);
+            System.arraycopy(tokens, offset + 1, target, 0, b * t);
+            NDArray x = manager.create(in).reshape(b, t);
+            NDArray y = manager.create(target).reshape(b, t);
+            stepData = (System.nanoTime() - stepStart) / 1e9;
+            return new TrainingLoop.Batch(new NDList(x), new NDList(y), (long) b * t);
+        }
+
+        @Override
+        public Shape[] inputShapes() {
+            return new Shape[] {new Shape(b, t)};
+        }
+
+        @Override
+        public Map<String, Parameter> optimized() {
+            return TrainingCheckpoint.optimized(lm.block());
+        }
+
+        @Override
+        public TrainingCheckpoint.ModelWriter modelWriter() {
+            return null;
+        }
+
+        @Override
+        public void afterStep(TrainingLoop.Progress p) {
+            long measured = p.step() - warmup;
+            if (measured > 0) {
+                dataSeconds += stepData;
+                totalSeconds += (System.nanoTime() - stepStart) / 1e9;
+            }
+            if (measured == earlyStep) {
+                rssEarly = BenchGenerateCommand.rssKb("VmRSS:");
+            }
+            if (measured > 0 && measured % 20 == 0) {
+                out.printf(Locale.ROOT, "  step %d: %.1f tokens/s so far, RSS %.0f MB%n", measured,
+                        measured * (double) b * t / totalSeconds, BenchGenerateCommand.rssKb("VmRSS:") / 1024.0);
+                out.flush();
+            }
+        }
     }
 
     /** Best of several fp32 (1024 x 1024) x (1024 x 1024) matmuls, in GFLOPS. */

@@ -104,11 +104,10 @@ final class FinetuneClassifierCommand implements Callable<Integer> {
                     r.trainingSeconds(), (System.nanoTime() - start) / 1e9);
             o.printf(Locale.ROOT, "accuracy: train %.2f%%, validation %.2f%%, test %.2f%%%n",
                     100 * r.trainAccuracy(), 100 * r.validationAccuracy(), 100 * r.testAccuracy());
-            if (c.lora() != null) {
-                Lora.save(c.block().body(), c.lora(), training.out.resolve("adapters"));
-                o.printf("wrote the LoRA adapters (without the head) to %s%n", training.out.resolve("adapters"));
+            if (r.adapters() != null) {
+                o.printf("wrote the LoRA adapters (without the head) to %s%n", r.adapters());
             }
-            o.printf("wrote %s, %s, %s and %s%n", training.out.resolve(ClassifierFineTuner.MODEL_DIR),
+            o.printf("wrote %s, %s, %s and %s%n", r.model(),
                     training.out.resolve("metrics.csv"), training.out.resolve("loss.png"), training.out.resolve("accuracy.png"));
         }
         return 0;

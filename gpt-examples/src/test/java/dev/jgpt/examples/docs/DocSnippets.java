@@ -150,6 +150,10 @@ final class DocSnippets {
             ClassifierFineTuner.Result r = new ClassifierFineTuner(cfg, runs.resolve("spam"), null)
                     .train(c, train, validation, test, null);
             TextClassifier.Prediction p = c.classify("You are a winner ...");   // label, probability
+            Path saved = r.model();            // runs/spam/classifier: weights, labels, tokenizer
+            try (TextClassifier again = TextClassifier.load(saved, Device.cpu())) { // what 'jgpt classify' reads
+                again.classify("You are a winner ...");
+            }
         }
         // end-snippet
     }
