@@ -30,6 +30,22 @@ class HfTokenizerTest {
                 .toArray();
     }
 
+    @Test
+    void aFolderOfAnotherFamilyWithoutTokenizerJsonIsAnErrorNotGpt2sTokenizer() throws IOException {
+        Path qwen = TestData.modelFolder("qwen3-tiny", tmp);
+        Files.delete(qwen.resolve(HfTokenizer.TOKENIZER_FILE));
+        assertThatThrownBy(() -> Tokenizers.forModel(qwen))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("has no tokenizer.json, and a 'qwen3' model has no built-in tokenizer");
+        // a GPT-2 folder without one, or no folder (a preset), gets the built-in tokenizer
+        Path gpt2 = Files.createDirectories(tmp.resolve("gpt2"));
+        Files.writeString(gpt2.resolve("config.json"), "{\"model_type\": \"gpt2\"}");
+        try (Tokenizer a = Tokenizers.forModel(gpt2); Tokenizer b = Tokenizers.forModel(null)) {
+            assertThat(a).isInstanceOf(Gpt2Tokenizer.class);
+            assertThat(b).isInstanceOf(Gpt2Tokenizer.class);
+        }
+    }
+
     @ParameterizedTest
     @CsvSource({"qwen3-tiny, qwen3-vectors.json", "llama32-tiny, llama3-vectors.json"})
     void everyVectorEncodesWithAndWithoutSpecialTokensAndDecodesBack(String folder, String vectors)
