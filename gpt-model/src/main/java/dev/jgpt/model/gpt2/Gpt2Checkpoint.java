@@ -12,9 +12,7 @@ import dev.jgpt.model.io.SafeTensors;
 import dev.jgpt.model.io.SafeTensorsWriter;
 import java.io.IOException;
 import java.nio.FloatBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -37,9 +35,6 @@ public final class Gpt2Checkpoint {
 
     /** The weights file in a HuggingFace folder. */
     public static final String WEIGHTS_FILE = "model.safetensors";
-
-    /** The config file in a HuggingFace folder. */
-    public static final String CONFIG_FILE = "config.json";
 
     private static final String PREFIX = "transformer.";
 
@@ -66,23 +61,6 @@ public final class Gpt2Checkpoint {
                 }
                 array.set(FloatBuffer.wrap(data));
             }
-        }
-    }
-
-    /** Reads a HuggingFace (or jgpt) {@code config.json}. */
-    public static GptConfig readConfig(Path file) {
-        String json;
-        try {
-            json = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new CheckpointException("Model config not found: " + file, e);
-        } catch (IOException e) {
-            throw new CheckpointException("Cannot read model config " + file + ": " + e, e);
-        }
-        try {
-            return GptConfig.fromJson(json);
-        } catch (IllegalArgumentException e) {
-            throw new CheckpointException(file + ": " + e.getMessage(), e);
         }
     }
 
@@ -162,7 +140,7 @@ public final class Gpt2Checkpoint {
         }
         Files.createDirectories(dir);
         writer.write(dir.resolve(WEIGHTS_FILE));
-        AtomicFiles.writeString(dir.resolve(CONFIG_FILE), huggingFaceConfig(cfg));
+        AtomicFiles.writeString(dir.resolve("config.json"), huggingFaceConfig(cfg));
     }
 
     /** {@code cfg} as a HuggingFace {@code GPT2Config} JSON. */
