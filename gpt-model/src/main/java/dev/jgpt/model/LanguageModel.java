@@ -63,6 +63,7 @@ public final class LanguageModel implements AutoCloseable {
      */
     public static LanguageModel create(ModelConfig config, Device device, int seed, InitStyle style,
             String engine) {
+        requireMemoryFor(config, device);
         Model model = Model.newInstance("jgpt", device, engine);
         try {
             CausalLm gpt = ModelFamilies.of(config).newModel(config, true);
@@ -74,6 +75,37 @@ public final class LanguageModel implements AutoCloseable {
         } catch (RuntimeException e) {
             model.close();
             throw e;
+        }
+    }
+
+    /**
+     * Refuses a config whose fp32 weights exceed the memory of the device they would live on (the
+     * machine's physical memory, or the GPU's), before a block is built: a crafted config is one
+     * error naming its sizes, not minutes of building and an {@code OutOfMemoryError}.
+     *
+     * @throws IllegalArgumentException naming the config, its parameter count and both sizes
+     */
+    public static void requireMemoryFor(ModelConfig config, Device device) {
+        long parameters = config.parameterCount();
+        double bytes = parameters * 4.0;
+        long available = memoryOf(device);
+        if (available > 0 && bytes > available) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "%s has %,d parameters: %.1f GB"
+                    + " in fp32, more than the %.1f GB of memory of %s", config, parameters, bytes / 1e9,
+                    available / 1e9, device));
+        }
+    }
+
+    private static long memoryOf(Device device) {
+        try {
+            if (device.isGpu()) {
+                return ai.djl.util.cuda.CudaUtils.getGpuMemory(device).getMax();
+            }
+            java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory
+                    .getOperatingSystemMXBean();
+            return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getTotalMemorySize() : -1;
+        } catch (RuntimeException | LinkageError e) {
+            return -1; // unknown: the engine reports what it cannot allocate
         }
     }
 

@@ -96,6 +96,7 @@ public final class TextClassifier implements AutoCloseable {
     private static TextClassifier create(ModelConfig config, List<String> labels, int maxLength,
             Device device, int seed, InitStyle style, Tokenizer tokenizer) {
         checkArguments(config, labels, maxLength);
+        LanguageModel.requireMemoryFor(config, device);
         Model model = Model.newInstance(MODEL_NAME, device);
         try {
             SequenceClassifier c = new SequenceClassifier(
@@ -159,6 +160,8 @@ public final class TextClassifier implements AutoCloseable {
         }
         ModelConfig config = ModelFamilies.readConfig(dir.resolve(ModelFamilies.CONFIG_FILE));
         Settings settings = readSettings(dir.resolve(CLASSIFIER_FILE));
+        dev.jgpt.model.checkpoint.Checkpoints.requireWeightsFor(config, dir.resolve(ModelFamilies.CONFIG_FILE),
+                dir.resolve(PARAMS_FILE));
         Model model = Model.newInstance(MODEL_NAME, device);
         try {
             SequenceClassifier c = new SequenceClassifier(

@@ -2,6 +2,7 @@ package dev.jgpt.model.checkpoint;
 
 import ai.djl.ndarray.NDManager;
 import dev.jgpt.model.io.CheckpointException;
+import dev.jgpt.model.io.SafeTensors;
 import dev.jgpt.model.nn.CausalLm;
 import dev.jgpt.model.nn.ModelConfig;
 import dev.jgpt.model.nn.ModelFamily;
@@ -43,10 +44,61 @@ public final class Checkpoints {
         return false;
     }
 
-    /** The blocks for the folder's config (nothing allocated yet). */
+    /**
+     * The blocks for the folder's config (nothing allocated yet), after checking that the
+     * folder's weights hold at least as many values as the config asks for: a crafted config
+     * (a billion layers) fails here, before a block is built.
+     */
     public static CausalLm newModel(Path dir) {
         ModelConfig config = readConfig(dir);
-        return ModelFamilies.of(config).newModel(config, true);
+        ModelFamily family = ModelFamilies.of(config);
+        Path hf = dir.resolve(family.weightsFile());
+        requireWeightsFor(config, dir.resolve(ModelFamilies.CONFIG_FILE),
+                Files.exists(hf) ? hf : dir.resolve(JgptCheckpoint.PARAMS_FILE));
+        return family.newModel(config, true);
+    }
+
+    /**
+     * Refuses {@code config} (read from {@code configFile}) when {@code weights}, a safetensors or
+     * DJL {@code .params} file, is far too small for its parameters: more than four times the values in
+     * the safetensors header, or than twice the {@code .params} file's bytes (fp16, the smallest
+     * type saved). Cheap: reads only the safetensors header or the file's size; the loader then
+     * checks every tensor by name and shape.
+     *
+     * @throws CheckpointException naming both files and both counts
+     */
+    public static void requireWeightsFor(ModelConfig config, Path configFile, Path weights) {
+        if (!Files.exists(weights)) {
+            return; // the loader names the missing file
+        }
+        long wanted = config.parameterCount();
+        long held;
+        String unit;
+        if (weights.getFileName().toString().endsWith(".safetensors")) {
+            held = 0;
+            try (SafeTensors st = SafeTensors.open(weights)) {
+                for (SafeTensors.TensorInfo t : st.tensors().values()) {
+                    held = Math.addExact(held, t.size());
+                }
+            }
+            unit = "values";
+        } else {
+            try {
+                held = Files.size(weights) / 2;
+            } catch (java.io.IOException e) {
+                throw new CheckpointException("Cannot read " + weights + ": " + e, e);
+            }
+            unit = "values at 2 bytes each";
+        }
+        // four times the file as the bound: a config a little off (a layer more, twice as wide)
+        // still reaches the loader's precise message naming the tensor and both shapes, while
+        // nothing is built for a config far beyond the file
+        if (wanted / 4 > held) {
+            throw new CheckpointException(String.format(java.util.Locale.ROOT, "%s describes a model of %,d"
+                    + " parameters (%s), but %s holds at most %,d %s: config.json does not match the weights"
+                    + " (nothing was allocated)",
+                    configFile, wanted, config, weights, held, unit));
+        }
     }
 
     /**

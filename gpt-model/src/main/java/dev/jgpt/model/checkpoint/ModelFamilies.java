@@ -3,9 +3,9 @@ package dev.jgpt.model.checkpoint;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import dev.jgpt.model.gpt2.Gpt2Family;
 import dev.jgpt.model.io.CheckpointException;
+import dev.jgpt.model.io.StrictJson;
 import dev.jgpt.model.nn.ModelConfig;
 import dev.jgpt.model.nn.ModelFamily;
 import java.io.IOException;
@@ -100,12 +100,14 @@ public final class ModelFamilies {
             throw new CheckpointException("Cannot read model config " + file + ": " + e, e);
         }
         try {
-            JsonElement element = JsonParser.parseString(text);
+            JsonElement element = StrictJson.parse(text); // a field named twice is an error, not the last one
             if (!element.isJsonObject()) {
                 throw new CheckpointException(file + ": Model config is not a JSON object");
             }
             JsonObject json = element.getAsJsonObject();
             return of(json).parseConfig(json);
+        } catch (StrictJson.DuplicateKeyException e) {
+            throw new CheckpointException(file + ": the field " + e.getMessage() + " is given twice", e);
         } catch (JsonParseException e) {
             throw new CheckpointException(file + ": Model config is not valid JSON: " + e.getMessage(), e);
         } catch (CheckpointException e) {

@@ -74,6 +74,12 @@ public record GptConfig(
             throw new IllegalArgumentException(
                     "GptConfig.layerNormEps must be a positive number, got " + layerNormEps);
         }
+        try {
+            count(vocabSize, contextLength, embedDim, numLayers, qkvBias, tieEmbeddings); // fields are unset here
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "GptConfig: embedDim %d, numLayers %d and"
+                    + " vocabSize %d give more parameters than a 64-bit count holds", embedDim, numLayers, vocabSize), e);
+        }
     }
 
     private static void requirePositive(String field, int value) {
@@ -209,16 +215,19 @@ public record GptConfig(
      */
     @Override
     public long parameterCount() {
+        return count(vocabSize, contextLength, embedDim, numLayers, qkvBias, tieEmbeddings);
+    }
+
+    /** The formula, in exact arithmetic: a crafted config must not wrap around to a small count. */
+    private static long count(int vocabSize, int contextLength, int embedDim, int numLayers, boolean qkvBias,
+            boolean tieEmbeddings) {
         long c = embedDim;
-        long perLayer =
-                2 * (2 * c) // ln_1, ln_2
-                        + c * 3 * c + (qkvBias ? 3 * c : 0) // c_attn
-                        + c * c + c // attn.c_proj
-                        + c * 4 * c + 4 * c // mlp.c_fc
-                        + 4 * c * c + c; // mlp.c_proj
-        long embeddings = (long) vocabSize * c + (long) contextLength * c;
-        long head = tieEmbeddings ? 0 : (long) vocabSize * c;
-        return embeddings + numLayers * perLayer + 2 * c + head;
+        long cc = Math.multiplyExact(c, c);
+        // 12 C^2 of matrices (c_attn 3, attn.c_proj 1, mlp.c_fc 4, mlp.c_proj 4); 10 C of biases and norms
+        long perLayer = Math.addExact(Math.multiplyExact(12, cc), (qkvBias ? 3 * c : 0) + 10 * c);
+        long embeddings = Math.multiplyExact((long) vocabSize + contextLength, c);
+        long head = tieEmbeddings ? 0 : Math.multiplyExact((long) vocabSize, c);
+        return Math.addExact(Math.addExact(embeddings, Math.multiplyExact(numLayers, perLayer)), 2 * c + head);
     }
 
     /** Bytes the parameters take in fp32. */
@@ -253,7 +262,7 @@ public record GptConfig(
     public static GptConfig fromJson(String json) {
         JsonObject obj;
         try {
-            JsonElement element = JsonParser.parseString(json);
+            JsonElement element = dev.jgpt.model.io.StrictJson.parse(json);
             if (!element.isJsonObject()) {
                 throw new IllegalArgumentException("Model config is not a JSON object");
             }
@@ -308,10 +317,10 @@ public record GptConfig(
         }
         int embed = intField(obj, "n_embd");
         if (obj.has("n_inner") && !obj.get("n_inner").isJsonNull()
-                && obj.get("n_inner").getAsInt() != 4 * embed) {
+                && (long) intField(obj, "n_inner") != 4L * embed) {
             throw new IllegalArgumentException(
                     "config.json: n_inner "
-                            + obj.get("n_inner").getAsInt()
+                            + obj.get("n_inner")
                             + " is not supported (the feed-forward width is 4 * n_embd = "
                             + 4 * embed
                             + ")");
@@ -328,17 +337,26 @@ public record GptConfig(
                 floatField(obj, "layer_norm_epsilon", 1e-5f));
     }
 
+    /** A JSON number that is an exact integer in {@code 1 .. Integer.MAX_VALUE}, named when it is not. */
     private static int intField(JsonObject obj, String name) {
         JsonElement e = obj.get(name);
         if (e == null || e.isJsonNull()) {
             throw new IllegalArgumentException("Model config is missing the field '" + name + "'");
         }
-        try {
-            return e.getAsInt();
-        } catch (RuntimeException ex) {
-            throw new IllegalArgumentException(
-                    "Model config field '" + name + "' is not an integer: " + e, ex);
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+            throw new IllegalArgumentException("Model config field '" + name + "' must be a number, got " + e);
         }
+        java.math.BigDecimal v = e.getAsBigDecimal();
+        try {
+            int i = v.intValueExact();
+            if (i >= 1) {
+                return i;
+            }
+        } catch (ArithmeticException ignored) {
+            // not an integer, or beyond int: reported below with the value as written
+        }
+        throw new IllegalArgumentException("Model config field '" + name + "' must be an integer from 1 to "
+                + Integer.MAX_VALUE + ", got " + e);
     }
 
     private static float floatField(JsonObject obj, String name, float fallback) {
@@ -346,12 +364,14 @@ public record GptConfig(
         if (e == null || e.isJsonNull()) {
             return fallback;
         }
-        try {
-            return e.getAsFloat();
-        } catch (RuntimeException ex) {
-            throw new IllegalArgumentException(
-                    "Model config field '" + name + "' is not a number: " + e, ex);
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+            throw new IllegalArgumentException("Model config field '" + name + "' must be a number, got " + e);
         }
+        float f = e.getAsFloat();
+        if (!Float.isFinite(f)) {
+            throw new IllegalArgumentException("Model config field '" + name + "' must be a finite number, got " + e);
+        }
+        return f;
     }
 
     private static boolean boolField(JsonObject obj, String name, boolean fallback) {
@@ -368,7 +388,13 @@ public record GptConfig(
 
     private static String stringField(JsonObject obj, String name, String fallback) {
         JsonElement e = obj.get(name);
-        return e == null || e.isJsonNull() ? fallback : e.getAsString();
+        if (e == null || e.isJsonNull()) {
+            return fallback;
+        }
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
+            throw new IllegalArgumentException("Model config field '" + name + "' must be a string, got " + e);
+        }
+        return e.getAsString();
     }
 
     /** A one-line summary: widths, heads, layers and the parameter count. */

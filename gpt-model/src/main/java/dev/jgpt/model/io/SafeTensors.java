@@ -22,8 +22,11 @@ import java.util.Map;
  * A reader for the safetensors format: an 8-byte little-endian header length, a JSON header
  * mapping each tensor name to its dtype, shape and byte range, then the raw data.
  *
- * <p>Every tensor's range is checked against the file when it is opened, so a truncated or
- * inconsistent file fails before any weight is read. Tensors are read one at a time through a
+ * <p>The header is checked as strictly as the reference implementation checks it, when the file
+ * is opened, so a truncated, inconsistent or ambiguous file fails before any weight is read: each
+ * name once, every field of its JSON type, sizes in overflow-safe arithmetic, each tensor's byte
+ * range equal to dtype x shape, and the ranges, sorted, starting at 0, without gaps or overlaps,
+ * covering the data section exactly. Tensors are read one at a time through a
  * memory map (files over 2 GB work; each tensor must be under 2 GB) and converted to float32:
  * F32, F16, BF16 and F64 are accepted.
  */
@@ -51,11 +54,11 @@ public final class SafeTensors implements AutoCloseable {
      */
     public record TensorInfo(String name, String dtype, long[] shape, long begin, long end) {
 
-        /** Number of elements. */
+        /** Number of elements (checked not to overflow when the header was read). */
         public long size() {
             long n = 1;
             for (long d : shape) {
-                n *= d;
+                n = Math.multiplyExact(n, d);
             }
             return n;
         }
@@ -137,7 +140,10 @@ public final class SafeTensors implements AutoCloseable {
     private static Map<String, TensorInfo> parseHeader(Path file, String json, long dataSize) {
         JsonObject header;
         try {
-            header = JsonParser.parseString(json).getAsJsonObject();
+            header = StrictJson.parseObject(json);
+        } catch (StrictJson.DuplicateKeyException e) {
+            throw new CheckpointException(file + ": the header names " + e.getMessage()
+                    + " twice; a safetensors header lists each tensor once", e);
         } catch (RuntimeException e) {
             throw new CheckpointException(file + ": the header is not a JSON object: " + e, e);
         }
@@ -147,29 +153,20 @@ public final class SafeTensors implements AutoCloseable {
             if ("__metadata__".equals(name)) {
                 continue;
             }
-            TensorInfo info;
-            try {
-                JsonObject o = entry.getValue().getAsJsonObject();
-                String dtype = o.get("dtype").getAsString();
-                JsonArray shapeJson = o.getAsJsonArray("shape");
-                long[] shape = new long[shapeJson.size()];
-                for (int i = 0; i < shape.length; i++) {
-                    shape[i] = shapeJson.get(i).getAsLong();
-                }
-                JsonArray offsets = o.getAsJsonArray("data_offsets");
-                info = new TensorInfo(name, dtype, shape, offsets.get(0).getAsLong(),
-                        offsets.get(1).getAsLong());
-            } catch (RuntimeException e) {
-                throw new CheckpointException(
-                        file + ": malformed header entry for tensor '" + name + "': " + e, e);
-            }
+            TensorInfo info = entry(file, name, entry.getValue());
             Integer width = DTYPE_BYTES.get(info.dtype());
             if (width == null) {
                 throw new CheckpointException(
                         file + ": tensor '" + name + "' has unknown dtype '" + info.dtype() + "'");
             }
-            long expectedBytes = info.size() * width;
-            if (info.begin() < 0 || info.end() - info.begin() != expectedBytes) {
+            long expectedBytes;
+            try {
+                expectedBytes = Math.multiplyExact(info.size(), width);
+            } catch (ArithmeticException e) {
+                throw new CheckpointException(String.format("%s: tensor '%s' has shape %s, whose %s size in bytes"
+                        + " overflows a 64-bit count", file, name, info.shapeString(), info.dtype()), e);
+            }
+            if (info.begin() < 0 || info.end() < info.begin() || info.end() - info.begin() != expectedBytes) {
                 throw new CheckpointException(
                         String.format(
                                 "%s: tensor '%s' (%s %s) spans bytes [%d, %d) but needs %d bytes",
@@ -185,7 +182,91 @@ public final class SafeTensors implements AutoCloseable {
             }
             map.put(name, info);
         }
+        checkLayout(file, map, dataSize);
         return Collections.unmodifiableMap(map);
+    }
+
+    /** One header entry, every field of the right JSON type (shape dimensions and offsets exact integers). */
+    private static TensorInfo entry(Path file, String name, JsonElement value) {
+        String what = file + ": malformed header entry for tensor '" + name + "': ";
+        if (!value.isJsonObject()) {
+            throw new CheckpointException(what + "expected an object with dtype, shape and data_offsets, got " + value);
+        }
+        JsonObject o = value.getAsJsonObject();
+        JsonElement dtype = o.get("dtype");
+        if (dtype == null || !dtype.isJsonPrimitive() || !dtype.getAsJsonPrimitive().isString()) {
+            throw new CheckpointException(what + "'dtype' must be a string, got " + dtype);
+        }
+        long[] shape = longs(what, "shape", o.get("shape"), -1);
+        long[] offsets = longs(what, "data_offsets", o.get("data_offsets"), 2);
+        for (long d : shape) {
+            if (d < 0) {
+                throw new CheckpointException(what + "shape " + formatShape(shape) + " has a negative dimension");
+            }
+        }
+        try {
+            long n = 1;
+            for (long d : shape) {
+                n = Math.multiplyExact(n, d);
+            }
+        } catch (ArithmeticException e) {
+            throw new CheckpointException(what + "shape " + formatShape(shape)
+                    + " has more elements than a 64-bit count holds", e);
+        }
+        return new TensorInfo(name, dtype.getAsString(), shape, offsets[0], offsets[1]);
+    }
+
+    /** A JSON array of exact integers that fit a long ({@code length} of them, or any number when -1). */
+    private static long[] longs(String what, String field, JsonElement e, int length) {
+        if (e == null || !e.isJsonArray() || (length >= 0 && e.getAsJsonArray().size() != length)) {
+            throw new CheckpointException(what + "'" + field + "' must be an array of "
+                    + (length >= 0 ? length + " " : "") + "integers, got " + e);
+        }
+        JsonArray a = e.getAsJsonArray();
+        long[] out = new long[a.size()];
+        for (int i = 0; i < out.length; i++) {
+            JsonElement v = a.get(i);
+            try {
+                if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isNumber()) {
+                    throw new ArithmeticException("not a number");
+                }
+                out[i] = v.getAsBigDecimal().longValueExact();
+            } catch (ArithmeticException | NumberFormatException ex) {
+                throw new CheckpointException(what + "'" + field + "' must hold integers, got " + v, ex);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The reference implementation's layout rule: sorted by offset, the tensors start at byte 0,
+     * follow each other without a gap or an overlap, and end where the data section ends.
+     */
+    private static void checkLayout(Path file, Map<String, TensorInfo> tensors, long dataSize) {
+        java.util.List<TensorInfo> sorted = new java.util.ArrayList<>(tensors.values());
+        sorted.sort(java.util.Comparator.comparingLong(TensorInfo::begin).thenComparingLong(TensorInfo::end));
+        TensorInfo previous = null;
+        for (TensorInfo t : sorted) { // overlaps first: they are what loads wrong weights
+            if (previous != null && t.begin() < previous.end()) {
+                throw new CheckpointException(String.format("%s: tensor '%s' (bytes [%d, %d)) overlaps tensor '%s'"
+                        + " (bytes [%d, %d)); each byte of the data belongs to one tensor", file, t.name(), t.begin(),
+                        t.end(), previous.name(), previous.begin(), previous.end()));
+            }
+            previous = t;
+        }
+        long next = 0;
+        for (TensorInfo t : sorted) {
+            if (t.begin() > next) {
+                throw new CheckpointException(String.format("%s: tensor '%s' starts at byte %d, but the data before"
+                        + " it ends at byte %d; tensors must follow each other without gaps", file, t.name(),
+                        t.begin(), next));
+            }
+            next = t.end();
+        }
+        if (next != dataSize) {
+            throw new CheckpointException(String.format("%s: the tensors end at byte %d of the data section, which"
+                    + " has %d bytes; the file has data no tensor describes", file, next, dataSize));
+        }
     }
 
     /** The file this reader has open. */
