@@ -88,7 +88,21 @@ public final class TrainingCheckpoint {
             Files.move(tmp, target);
             deleteTree(old);
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot write the checkpoint in " + out + ": " + e, e);
+            removeQuietly(tmp, e);
+            throw new UncheckedIOException("Cannot write the checkpoint in " + out + " (the last complete one"
+                    + " stays): " + e, e);
+        } catch (RuntimeException e) { // a model writer's own exception, e.g. a CheckpointException
+            removeQuietly(tmp, e);
+            throw e;
+        }
+    }
+
+    /** Deletes a half-written folder, so that a full disk does not stay full; the last good checkpoint stays. */
+    private static void removeQuietly(Path tmp, Exception failure) {
+        try {
+            deleteTree(tmp);
+        } catch (IOException cleanup) {
+            failure.addSuppressed(cleanup);
         }
     }
 
