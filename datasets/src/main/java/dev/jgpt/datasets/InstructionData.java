@@ -36,6 +36,10 @@ public final class InstructionData {
                     field(json, i, o, "input", false),
                     field(json, i, o, "output", true)));
         }
+        if (out.isEmpty()) {
+            throw new DatasetException(json + " holds no entries: expected a JSON array of objects with"
+                    + " 'instruction', optional 'input' and 'output'");
+        }
         return out;
     }
 
@@ -110,10 +114,17 @@ public final class InstructionData {
     /**
      * The book's split, in file order: the first {@code int(0.85 n)} for training, the next
      * {@code int(0.1 n)} for testing, the rest for validation (935 / 110 / 55 of 1,100).
+     *
+     * @throws DatasetException when a split would be empty (fewer than 10 entries)
      */
     public static Splits<InstructionExample> split(List<InstructionExample> data) {
         int train = (int) (data.size() * 0.85);
         int test = (int) (data.size() * 0.1);
+        if (train == 0 || test == 0 || data.size() - train - test == 0) {
+            throw new DatasetException(String.format(java.util.Locale.ROOT, "%d instruction entries are too few for"
+                    + " a training, a test and a validation split (85/10/5: %d/%d/%d); at least 10 are needed",
+                    data.size(), train, test, data.size() - train - test));
+        }
         return new Splits<>(data.subList(0, train), data.subList(train + test, data.size()),
                 data.subList(train, train + test));
     }

@@ -14,22 +14,59 @@ import java.util.List;
  * InstructionCollator} turns a batch of them into inputs and masked targets, so the builder sets
  * it as both the data and the label batchifier.
  *
+ * <p>Examples are encoded the first time they are read ({@link #prepare} encodes them all), so
+ * a large data set starts training at once; with {@link Builder#optMaxLength} an entry longer
+ * than the context is cut before it is encoded.
+ *
  * <p>Records: data and labels both {@code [ids (n) int64, promptLength () int64]}.
  */
 public final class InstructionDataset extends RandomAccessDataset {
 
+    /**
+     * Characters kept per allowed token before encoding: far more than any token of the supported
+     * vocabularies spans, so the kept tokens are those of the whole text, while a megabyte-long
+     * entry costs no more to encode than a short one.
+     */
+    static final int CHARS_PER_TOKEN = 64;
+
+    private final List<InstructionExample> examples;
+    private final Tokenizer tokenizer;
+    private final int maxTokens;
     private final long[][] ids;
     private final long[] promptLengths;
 
     private InstructionDataset(Builder b) {
         super(b);
-        ids = new long[b.examples.size()][];
+        examples = b.examples;
+        tokenizer = b.tokenizer;
+        maxTokens = b.maxTokens;
+        ids = new long[examples.size()][];
         promptLengths = new long[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            InstructionExample e = b.examples.get(i);
-            ids[i] = b.tokenizer.encode(InstructionData.formatFull(e));
-            promptLengths[i] = b.tokenizer.encode(InstructionData.formatPrompt(e)).length;
+    }
+
+    /** Encodes example {@code i} the first time it is asked for (so training starts at once). */
+    private synchronized void encode(int i) {
+        if (ids[i] != null) {
+            return;
         }
+        InstructionExample e = examples.get(i);
+        long[] full = tokenizer.encode(cut(InstructionData.formatFull(e)));
+        long[] prompt = tokenizer.encode(cut(InstructionData.formatPrompt(e)));
+        // one more id than positions: the last input's target
+        ids[i] = maxTokens > 0 && full.length > maxTokens + 1 ? java.util.Arrays.copyOf(full, maxTokens + 1) : full;
+        promptLengths[i] = Math.min(prompt.length, ids[i].length);
+    }
+
+    private String cut(String text) {
+        if (maxTokens <= 0) {
+            return text;
+        }
+        long limit = Math.max(4096L, (maxTokens + 1L) * CHARS_PER_TOKEN);
+        if (text.length() <= limit) {
+            return text;
+        }
+        int end = (int) limit;
+        return text.substring(0, Character.isHighSurrogate(text.charAt(end - 1)) ? end - 1 : end);
     }
 
     /** A builder. */
@@ -39,17 +76,20 @@ public final class InstructionDataset extends RandomAccessDataset {
 
     /** The token ids of example {@code i}'s full text. */
     public long[] ids(int i) {
+        encode(i);
         return ids[i].clone();
     }
 
     /** The number of prompt tokens of example {@code i}. */
     public long promptLength(int i) {
+        encode(i);
         return promptLengths[i];
     }
 
     @Override
     public Record get(NDManager manager, long index) {
         int i = Math.toIntExact(index);
+        encode(i);
         NDList item = new NDList(manager.create(ids[i]), manager.create(promptLengths[i]));
         return new Record(item, item);
     }
@@ -61,7 +101,15 @@ public final class InstructionDataset extends RandomAccessDataset {
 
     @Override
     public void prepare(Progress progress) {
-        // encoded in the constructor
+        if (progress != null) {
+            progress.reset("Encoding instructions", ids.length);
+        }
+        for (int i = 0; i < ids.length; i++) {
+            encode(i);
+            if (progress != null) {
+                progress.increment(1);
+            }
+        }
     }
 
     /** Builds an {@link InstructionDataset}. */
@@ -69,6 +117,7 @@ public final class InstructionDataset extends RandomAccessDataset {
 
         List<InstructionExample> examples;
         Tokenizer tokenizer;
+        int maxTokens;
 
         @Override
         protected Builder self() {
@@ -79,6 +128,18 @@ public final class InstructionDataset extends RandomAccessDataset {
         public Builder setExamples(List<InstructionExample> examples, Tokenizer tokenizer) {
             this.examples = List.copyOf(examples);
             this.tokenizer = tokenizer;
+            return this;
+        }
+
+        /**
+         * Keeps at most {@code maxTokens + 1} ids of each example (what a batch cut to {@code
+         * maxTokens} positions reads), encoding only the start of a longer text; 0 keeps all.
+         */
+        public Builder optMaxLength(int maxTokens) {
+            if (maxTokens < 0) {
+                throw new IllegalArgumentException("maxTokens must be >= 0, got " + maxTokens);
+            }
+            this.maxTokens = maxTokens;
             return this;
         }
 

@@ -50,7 +50,12 @@ public final class SpamData {
                 throw new DatasetException(tsv + " line " + (i + 1) + ": unknown label '"
                         + abbreviate(label) + "' (expected 'ham' or 'spam')");
             }
-            out.add(new LabeledText(line.substring(tab + 1), id));
+            String message = line.substring(tab + 1);
+            if (message.isBlank()) {
+                throw new DatasetException(tsv + " line " + (i + 1) + ": the " + label
+                        + " message is empty; every line needs a text to classify");
+            }
+            out.add(new LabeledText(message, id));
         }
         if (out.isEmpty()) {
             throw new DatasetException(tsv + " holds no messages");
@@ -67,6 +72,10 @@ public final class SpamData {
         List<LabeledText> spam = new ArrayList<>();
         for (LabeledText t : all) {
             (t.label() == SPAM ? spam : ham).add(t);
+        }
+        if (spam.isEmpty() || ham.isEmpty()) {
+            throw new DatasetException("The data has " + ham.size() + " ham and " + spam.size() + " spam messages:"
+                    + " a classifier needs messages of both labels");
         }
         if (spam.size() > ham.size()) {
             throw new DatasetException("More spam (" + spam.size() + ") than ham (" + ham.size() + ")");
@@ -95,9 +104,21 @@ public final class SpamData {
                 shuffled.subList(validationEnd, shuffled.size()));
     }
 
-    /** The book's preparation: parse, balance and split 70/10/20 with one seed. */
+    /**
+     * The book's preparation: parse, balance and split 70/10/20 with one seed.
+     *
+     * @throws DatasetException naming the file when a split would be empty (too few messages)
+     */
     public static Splits<LabeledText> load(Path tsv, long seed) {
-        return split(balance(parse(tsv), seed), 0.7, 0.1, seed);
+        List<LabeledText> balanced = balance(parse(tsv), seed);
+        Splits<LabeledText> splits = split(balanced, 0.7, 0.1, seed);
+        if (splits.train().isEmpty() || splits.validation().isEmpty() || splits.test().isEmpty()) {
+            throw new DatasetException(String.format(java.util.Locale.ROOT, "%s gives %d messages once balanced:"
+                    + " too few for a training, a validation and a test split (70/10/20: %d/%d/%d); at least 10"
+                    + " are needed", tsv, balanced.size(), splits.train().size(), splits.validation().size(),
+                    splits.test().size()));
+        }
+        return splits;
     }
 
     static String abbreviate(String s) {

@@ -16,12 +16,23 @@ import java.util.stream.Stream;
 /** Strict UTF-8 reading: invalid bytes are an error naming the file and the byte offset. */
 public final class TextFiles {
 
+    /** The largest file read whole: 1 GiB (a Java string holds at most 2^31 - 1 characters). */
+    static final long MAX_BYTES = 1L << 30;
+
     private TextFiles() {}
 
     /** The whole file as text. */
     public static String read(Path file) {
         byte[] bytes;
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            throw new DatasetException(file + " is not a regular file");
+        }
         try {
+            if (Files.size(file) > MAX_BYTES) {
+                throw new DatasetException(String.format(java.util.Locale.ROOT, "%s has %,d bytes: more than %,d,"
+                        + " which this reader holds in memory (pretraining streams any size: CorpusTokenizer)",
+                        file, Files.size(file), MAX_BYTES));
+            }
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new DatasetException("File not found: " + file, e);
@@ -45,8 +56,20 @@ public final class TextFiles {
 
     /** The {@code .txt} files of a folder, sorted by name, each read strictly; or one file. */
     public static List<String> readAll(Path fileOrFolder) {
+        return list(fileOrFolder).stream().map(TextFiles::read).collect(Collectors.toList());
+    }
+
+    /**
+     * The {@code .txt} files of a folder, sorted by name; or the one file.
+     *
+     * @throws DatasetException if the folder has none
+     */
+    public static List<Path> list(Path fileOrFolder) {
         if (!Files.isDirectory(fileOrFolder)) {
-            return List.of(read(fileOrFolder));
+            if (!Files.exists(fileOrFolder)) {
+                throw new DatasetException("File not found: " + fileOrFolder);
+            }
+            return List.of(fileOrFolder);
         }
         List<Path> files;
         try (Stream<Path> s = Files.list(fileOrFolder)) {
@@ -58,6 +81,6 @@ public final class TextFiles {
         if (files.isEmpty()) {
             throw new DatasetException("No .txt files in " + fileOrFolder);
         }
-        return files.stream().map(TextFiles::read).collect(Collectors.toList());
+        return files;
     }
 }

@@ -32,6 +32,44 @@ class InstructionDataTest {
         assertThat(s.validation().get(0)).isEqualTo(data.get(1045));
     }
 
+    /** Issue 15: a 50 MB entry, or 300,000 entries, must not stall before the first step. */
+    @Test
+    void hugeEntriesAndDataSetsAreEncodedOnlyAsFarAsTrainingReads() {
+        try (Gpt2Tokenizer tok = Gpt2Tokenizer.builtIn()) {
+            String huge = "word ".repeat(10_000_000); // 50 MB
+            InstructionExample big = new InstructionExample(huge, "", "short answer");
+            InstructionCollator collator = new InstructionCollator(false, 256);
+            long start = System.nanoTime();
+            InstructionDataset one = InstructionDataset.builder().setExamples(List.of(big), tok).setCollator(collator)
+                    .optMaxLength(256).setSampling(1, false).build();
+            long[] ids = one.ids(0);
+            assertThat(ids).hasSize(257); // what a batch cut to 256 positions reads
+            assertThat(one.promptLength(0)).isEqualTo(257);
+            // the kept ids are those of the whole text's start
+            String head = InstructionData.formatFull(big).substring(0, 20_000);
+            assertThat(ids).containsExactly(java.util.Arrays.copyOf(tok.encode(head), 257));
+            List<InstructionExample> many = java.util.Collections.nCopies(300_000,
+                    new InstructionExample("Name a colour.", "", "Blue."));
+            InstructionDataset lazy = InstructionDataset.builder().setExamples(many, tok).setCollator(collator)
+                    .optMaxLength(256).setSampling(8, false).build();
+            assertThat(lazy.size()).isEqualTo(300_000);
+            assertThat(lazy.ids(299_999)).isNotEmpty();
+            assertThat((System.nanoTime() - start) / 1e9).as("seconds").isLessThan(10);
+        }
+    }
+
+    @Test
+    void emptyOrTooSmallInstructionDataIsNamed() throws Exception {
+        Path none = Files.writeString(tmp.resolve("none.json"), "[]");
+        assertThatThrownBy(() -> InstructionData.parse(none)).isInstanceOf(DatasetException.class)
+                .hasMessageContaining("holds no entries");
+        List<InstructionExample> nine = java.util.Collections.nCopies(9, new InstructionExample("i", "", "o"));
+        assertThatThrownBy(() -> InstructionData.split(nine)).isInstanceOf(DatasetException.class)
+                .hasMessageContaining("9 instruction entries are too few");
+        assertThat(InstructionData.split(java.util.Collections.nCopies(10, new InstructionExample("i", "", "o")))
+                .validation()).hasSize(1);
+    }
+
     @Test
     void formatsAlpacaPromptsExactly() {
         InstructionExample withInput = new InstructionExample(

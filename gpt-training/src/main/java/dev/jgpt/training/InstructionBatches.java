@@ -26,7 +26,7 @@ public final class InstructionBatches implements TrainingBatches {
             int maxLength) {
         this.collator = new InstructionCollator(maskPrompt, maxLength);
         this.data = InstructionDataset.builder().setExamples(examples, tokenizer).setCollator(collator)
-                .setSampling(1, false).build();
+                .optMaxLength(maxLength).setSampling(1, false).build();
     }
 
     @Override

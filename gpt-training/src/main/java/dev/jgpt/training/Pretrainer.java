@@ -11,6 +11,7 @@ import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.generate.SamplingConfig;
 import dev.jgpt.model.generate.TextGenerator;
 import dev.jgpt.datasets.SlidingWindowDataset;
+import dev.jgpt.datasets.TokenIds;
 import dev.jgpt.model.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -111,6 +112,14 @@ public final class Pretrainer {
      * @throws TrainingDivergedException if the loss stops being finite (the last checkpoint stays)
      */
     public Result train(LanguageModel lm, long[] trainIds, long[] valIds, Path resumeFrom) {
+        return train(lm, TokenIds.of(trainIds), TokenIds.of(valIds), resumeFrom);
+    }
+
+    /**
+     * {@link #train(LanguageModel, long[], long[], Path)} on token streams of any size (such as
+     * {@link dev.jgpt.datasets.CorpusTokenizer}'s files): windows are read as batches need them.
+     */
+    public Result train(LanguageModel lm, TokenIds trainIds, TokenIds valIds, Path resumeFrom) {
         int length = cfg.contextLength();
         if (length > lm.config().contextLength()) {
             throw new IllegalArgumentException("Context length " + length + " exceeds the model's "
@@ -221,20 +230,25 @@ public final class Pretrainer {
      * the resumable (seed, epoch) order the trainer needs.
      */
     private static final class Windows implements TrainingBatches {
-        private final long[] ids;
+        private final TokenIds ids;
         private final int length;
         private final int stride;
         private final int count;
 
-        Windows(long[] ids, int length, int stride, String what) {
+        Windows(TokenIds ids, int length, int stride, String what) {
             this.ids = ids;
             this.length = length;
             this.stride = stride;
-            this.count = SlidingWindowDataset.windowCount(ids.length, length, stride);
-            if (count == 0) {
-                throw new IllegalArgumentException("The " + what + " text has " + ids.length
+            long windows = ids.length() <= length ? 0 : (ids.length() - length - 1) / stride + 1;
+            if (windows == 0) {
+                throw new IllegalArgumentException("The " + what + " text has " + ids.length()
                         + " tokens: too short for one window of " + length + " plus 1 target");
             }
+            if (windows > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("The " + what + " text gives " + windows + " windows of "
+                        + length + ": more than " + Integer.MAX_VALUE + "; use a larger --stride");
+            }
+            this.count = (int) windows;
         }
 
         @Override
@@ -247,10 +261,12 @@ public final class Pretrainer {
         public NDArray[] batch(NDManager manager, int[] order, int first, int size) {
             long[] in = new long[size * length];
             long[] target = new long[size * length];
+            long[] window = new long[length + 1];
             for (int b = 0; b < size; b++) {
-                int start = order[first + b] * stride;
-                System.arraycopy(ids, start, in, b * length, length);
-                System.arraycopy(ids, start + 1, target, b * length, length);
+                long start = (long) order[first + b] * stride;
+                ids.copy(start, window, 0, length + 1);
+                System.arraycopy(window, 0, in, b * length, length);
+                System.arraycopy(window, 1, target, b * length, length);
             }
             return new NDArray[] {
                 manager.create(in).reshape(size, length), manager.create(target).reshape(size, length)

@@ -2,8 +2,8 @@ package dev.jgpt.examples.cli;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import dev.jgpt.datasets.TextFiles;
-import dev.jgpt.datasets.TextSplit;
+import dev.jgpt.datasets.CorpusTokenizer;
+import dev.jgpt.datasets.TokenIds;
 import dev.jgpt.model.Engines;
 import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.gpt2.GptConfig;
@@ -61,6 +61,9 @@ final class PretrainCommand implements Callable<Integer> {
             description = "Train data-parallel on these devices, e.g. gpu:0,gpu:1 (each batch split by rows; no --grad-clip). Default: --device.")
     List<String> devices;
 
+    /** Where the token ids stream to during the run (deleted at its end). */
+    private static final String TOKENS_DIR = ".tokens";
+
     @Override
     public Integer call() throws Exception {
         PrintWriter outWriter = spec.commandLine().getOut();
@@ -72,16 +75,16 @@ final class PretrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        String text = String.join(" <|endoftext|> ", TextFiles.readAll(data.resolve()));
-        TextSplit split = TextSplit.byCharacters(text, trainRatio);
         Optional<Path> checkpoint = training.checkpoint();
         try (Tokenizer tokenizer = Tokenizers.forModel(init);
+                CorpusTokenizer.Split split = CorpusTokenizer.tokenize(data.resolve(), tokenizer, trainRatio,
+                        training.out.resolve(TOKENS_DIR));
                 LanguageModel lm = startingModel(checkpoint)) {
-            long[] trainIds = tokenizer.encode(split.train());
-            long[] valIds = tokenizer.encode(split.validation());
+            TokenIds trainIds = split.train();
+            TokenIds valIds = split.validation();
             outWriter.printf(Locale.ROOT, "%s%n%,d parameters; %,d training and %,d validation tokens;"
-                    + " engine %s on %s%s%n", lm.config(), lm.config().parameterCount(), trainIds.length,
-                    valIds.length, Engine.getInstance().getEngineName(), lm.manager().getDevice(),
+                    + " engine %s on %s%s%n", lm.config(), lm.config().parameterCount(), trainIds.length(),
+                    valIds.length(), Engine.getInstance().getEngineName(), lm.manager().getDevice(),
                     checkpoint.map(p -> "; resuming from " + p).orElse(""));
             outWriter.flush();
             Pretrainer.Result result = new Pretrainer(cfg, tokenizer, training.out, new Pretrainer.Listener() {
@@ -116,6 +119,12 @@ final class PretrainCommand implements Callable<Integer> {
                     result.tokensSeen() / Math.max(result.trainingSeconds(), 1e-9));
             outWriter.printf("wrote %s, %s and %s%n", training.out.resolve("checkpoint"), training.out.resolve("metrics.csv"),
                     training.out.resolve("loss.png"));
+        } finally {
+            try {
+                java.nio.file.Files.deleteIfExists(training.out.resolve(TOKENS_DIR)); // its files went when closed
+            } catch (java.io.IOException ignored) {
+                // a folder left behind holds nothing
+            }
         }
         return 0;
     }

@@ -82,6 +82,35 @@ class FinetuneCommandsTest {
         assertThat(badTsv.err()).contains("line 2").contains("unknown label 'maybe'");
     }
 
+    /** Data the commands cannot train on: one line saying what is wrong with it, exit 1 (issue 15). */
+    @Test
+    void dataThatCannotTrainIsOneClearMessage() throws Exception {
+        Path onlyHam = Files.writeString(tmp.resolve("ham.tsv"), "ham\tSee you soon\nham\tOn my way\nham\tOk\n");
+        JgptCliTest.Result ham = run("finetune-classifier", "--data", onlyHam.toString(), "--out", tmp.resolve("h").toString());
+        assertThat(ham.code()).isEqualTo(1);
+        assertThat(ham.err()).contains("3 ham and 0 spam messages").contains("needs messages of both labels")
+                .doesNotContain("Exception").doesNotContain("\tat ");
+        Path three = Files.writeString(tmp.resolve("three.tsv"), "ham\tSee you soon\nham\tOk\nspam\tWin a prize\n");
+        JgptCliTest.Result few = run("finetune-classifier", "--data", three.toString(), "--out", tmp.resolve("t").toString());
+        assertThat(few.code()).isEqualTo(1);
+        assertThat(few.err()).contains("gives 2 messages once balanced").contains("too few");
+        Path empty = Files.writeString(tmp.resolve("empty.tsv"), "ham\tSee you soon\nspam\t\n");
+        JgptCliTest.Result blank = run("finetune-classifier", "--data", empty.toString(), "--out", tmp.resolve("e").toString());
+        assertThat(blank.code()).isEqualTo(1);
+        assertThat(blank.err()).contains("line 2").contains("message is empty");
+        Path none = Files.writeString(tmp.resolve("none.json"), "[]");
+        JgptCliTest.Result instruct = run("finetune-instruct", "--data", none.toString(), "--model",
+                TestData.fixture("tiny-gpt2").toString(), "--out", tmp.resolve("i").toString());
+        assertThat(instruct.code()).isEqualTo(1);
+        assertThat(instruct.err()).contains("holds no entries").doesNotContain("Index 0 out of bounds");
+        Path two = Files.writeString(tmp.resolve("two.json"),
+                "[{\"instruction\": \"a\", \"output\": \"b\"}, {\"instruction\": \"c\", \"output\": \"d\"}]");
+        JgptCliTest.Result small = run("finetune-instruct", "--data", two.toString(), "--model",
+                TestData.fixture("tiny-gpt2").toString(), "--out", tmp.resolve("j").toString());
+        assertThat(small.code()).isEqualTo(1);
+        assertThat(small.err()).contains("2 instruction entries are too few");
+    }
+
     private Path writeBadTsv() {
         try {
             return Files.writeString(tmp.resolve("bad.tsv"), "ham\tSee you soon\nmaybe\tWin a prize\n");
