@@ -1,0 +1,55 @@
+package dev.jgpt.model.io;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.jgpt.model.checkpoint.ModelFamilies;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Coverage-guided fuzzing of what a downloaded model folder feeds the loaders: any bytes as a
+ * safetensors file, any text as a {@code config.json}. The only outcomes allowed are a valid
+ * result or a {@link CheckpointException}; any other exception, a hang or an allocation past the
+ * file's own size fails the target. In the build the seeds under {@code
+ * CheckpointFuzzTestInputs/} run as regression tests; {@code .ci/fuzz} fuzzes for a set time.
+ */
+class CheckpointFuzzTest {
+
+    private static final Path DIR;
+
+    static {
+        try {
+            DIR = Files.createTempDirectory("jgpt-fuzz");
+        } catch (IOException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    @FuzzTest(maxDuration = "150s") // the fuzzing time per target in .ci/fuzz
+    void safetensors(byte[] data) throws IOException {
+        Path file = DIR.resolve("model.safetensors");
+        Files.write(file, data);
+        try (SafeTensors st = SafeTensors.open(file)) {
+            for (SafeTensors.TensorInfo t : st.tensors().values()) {
+                try {
+                    st.readFloats(t.name()); // bounded: every range was checked to lie in the file
+                } catch (CheckpointException expected) {
+                    // an integer dtype, or a tensor over 2 GB
+                }
+            }
+        } catch (CheckpointException expected) {
+            // the one way a bad file may fail
+        }
+    }
+
+    @FuzzTest(maxDuration = "150s") // the fuzzing time per target in .ci/fuzz
+    void config(byte[] json) throws IOException {
+        Path file = DIR.resolve("config.json");
+        Files.write(file, json);
+        try {
+            ModelFamilies.readConfig(file).parameterCount();
+        } catch (CheckpointException expected) {
+            // the one way a bad config may fail
+        }
+    }
+}
