@@ -1,6 +1,7 @@
 package dev.jgpt.datasets;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.jgpt.model.testing.TestData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,15 +14,7 @@ import java.nio.file.Path;
  */
 class DataFuzzTest {
 
-    private static final Path DIR;
-
-    static {
-        try {
-            DIR = Files.createTempDirectory("jgpt-fuzz");
-        } catch (IOException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    private static final Path DIR = TestData.scratchDir("jgpt-fuzz");
 
     @FuzzTest(maxDuration = "150s") // the fuzzing time per target in .ci/fuzz
     void spamTsv(byte[] data) throws IOException {

@@ -291,6 +291,11 @@ class Gpt2CheckpointTest {
     }
 
     private Path copyFixture() throws IOException {
+        return copyFixture(fixture, tmp);
+    }
+
+    /** A copy of the fixture's config and weights in a new folder under {@code tmp}. */
+    static Path copyFixture(TinyGpt2Fixture fixture, Path tmp) throws IOException {
         Path dir = Files.createTempDirectory(tmp, "ckpt");
         Files.copy(fixture.dir.resolve("config.json"), dir.resolve("config.json"));
         Files.copy(fixture.dir.resolve("model.safetensors"), dir.resolve("model.safetensors"));

@@ -65,10 +65,7 @@ class HostileCheckpointTest {
     }
 
     private Path copyFixture() throws IOException {
-        Path dir = Files.createTempDirectory(tmp, "hostile");
-        Files.copy(fixture.dir.resolve("config.json"), dir.resolve("config.json"));
-        Files.copy(fixture.dir.resolve("model.safetensors"), dir.resolve("model.safetensors"));
-        return dir;
+        return Gpt2CheckpointTest.copyFixture(fixture, tmp);
     }
 
     private static JsonArray offsets(JsonObject header, String name) {

@@ -1,6 +1,7 @@
 package dev.jgpt.model.io;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.jgpt.model.testing.TestData;
 import dev.jgpt.model.checkpoint.ModelFamilies;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,15 +16,7 @@ import java.nio.file.Path;
  */
 class CheckpointFuzzTest {
 
-    private static final Path DIR;
-
-    static {
-        try {
-            DIR = Files.createTempDirectory("jgpt-fuzz");
-        } catch (IOException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    private static final Path DIR = TestData.scratchDir("jgpt-fuzz");
 
     @FuzzTest(maxDuration = "150s") // the fuzzing time per target in .ci/fuzz
     void safetensors(byte[] data) throws IOException {

@@ -83,6 +83,15 @@ public final class TestData {
         return target;
     }
 
+    /** A new temporary folder for a test class's scratch files (fuzz targets write each input there). */
+    public static Path scratchDir(String prefix) {
+        try {
+            return Files.createTempDirectory(prefix);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create a temporary folder", e);
+        }
+    }
+
     private static Path existing(Path p) {
         if (!Files.exists(p)) {
             throw new IllegalStateException("Test data not found: " + p
