@@ -17,7 +17,7 @@ final class InfoCommand implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--model", required = true,
-            description = "A preset (tiny, 124M, 355M, 774M, 1558M) or a model folder.")
+            description = "A preset (tiny, mini, 124M, 355M, 774M, 1558M, qwen3-0.6b, qwen3-1.7b, qwen3-4b, qwen3-8b, llama3.2-1b, llama3.2-3b) or a model folder.")
     String model;
 
     @Override
@@ -44,6 +44,9 @@ final class InfoCommand implements Callable<Integer> {
         if (gpt2 != null && !cfg.tieEmbeddings()) {
             out.printf(Locale.ROOT, "  tied head:     %,d (without the output head's own matrix)%n",
                     gpt2.withTiedEmbeddings(true).parameterCount());
+        } else if (gpt2 == null && cfg.tieEmbeddings()) {
+            out.printf(Locale.ROOT, "  head apart:    %,d (the tied head counted as its own matrix, as the book prints)%n",
+                    cfg.parameterCount() + (long) cfg.vocabSize() * cfg.hiddenSize());
         }
         out.printf(Locale.ROOT, "fp32 size:       %.2f MB%n", cfg.parameterCount() * 4.0 / (1024.0 * 1024.0));
         return 0;

@@ -2,7 +2,6 @@ package dev.jgpt.examples.cli;
 
 import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.checkpoint.Checkpoints;
-import dev.jgpt.model.gpt2.GptConfig;
 import dev.jgpt.model.nn.ModelConfig;
 import dev.jgpt.model.io.CheckpointException;
 import dev.jgpt.model.tokenizer.Tokenizer;
@@ -13,7 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 
-/** What {@code --model} names: a preset (e.g. {@code 124M}) or a model folder. */
+/** What {@code --model} names: a preset of any family (e.g. {@code 124M}, {@code qwen3-0.6b}) or a model folder. */
 final class ModelSource {
 
     private ModelSource() {}
@@ -29,7 +28,7 @@ final class ModelSource {
             return Checkpoints.readConfig(Paths.get(spec));
         }
         try {
-            return GptConfig.preset(spec);
+            return dev.jgpt.model.checkpoint.ModelFamilies.preset(spec);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(
                     "--model '" + spec + "' is neither a model folder nor a preset. "

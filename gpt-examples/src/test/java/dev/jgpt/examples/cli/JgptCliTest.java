@@ -84,6 +84,21 @@ class JgptCliTest {
         assertThat(r.out()).contains("fp32 size:       621.83 MB");
     }
 
+    /** Issue 16's counts, from the shapes alone: nothing is downloaded or allocated. */
+    @Test
+    void infoPrintsTheFamilyPresetsCounts() {
+        Result qwen = run("info", "--model", "qwen3-0.6b");
+        assertThat(qwen.code()).as(qwen.err()).isZero();
+        assertThat(qwen.out()).contains("(qwen3)").contains("parameters:      596,049,920")
+                .contains("head apart:    751,632,384").contains("16 (head size 128, 8 key/value heads)");
+        Result llama = run("info", "--model", "llama3.2-1b");
+        assertThat(llama.out()).contains("(llama)").contains("parameters:      1,235,814,400")
+                .contains("head apart:    1,498,482,688");
+        Result folder = run("info", "--model", TestData.fixture("qwen3-tiny").toString());
+        assertThat(folder.code()).as(folder.err()).isZero();
+        assertThat(folder.out()).contains("(qwen3)").contains("layers:          2");
+    }
+
     @Test
     void infoReadsAHuggingFaceFolder() {
         Result r = run("info", "--model", TestData.fixture("tiny-gpt2").toString());

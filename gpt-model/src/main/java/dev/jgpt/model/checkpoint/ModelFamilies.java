@@ -34,6 +34,8 @@ public final class ModelFamilies {
 
     static {
         register(Gpt2Family.INSTANCE);
+        register(dev.jgpt.model.qwen3.Qwen3Family.INSTANCE);
+        register(dev.jgpt.model.llama.LlamaFamily.INSTANCE);
     }
 
     private ModelFamilies() {}
@@ -62,6 +64,26 @@ public final class ModelFamilies {
                     + String.join(", ", knownTypes()));
         }
         return family;
+    }
+
+    /**
+     * The config of a preset of any family ({@code 124M}, {@code qwen3-0.6b}, {@code
+     * llama3.2-1b}, ...).
+     *
+     * @throws IllegalArgumentException for an unknown name, listing the known ones
+     */
+    public static ModelConfig preset(String name) {
+        List<String> known = new ArrayList<>();
+        for (String type : knownTypes()) {
+            ModelFamily family = FAMILIES.get(type);
+            try {
+                return family.preset(name); // a family may accept aliases (gpt2-medium for 355M)
+            } catch (IllegalArgumentException notThisFamily) {
+                known.addAll(family.presetNames());
+            }
+        }
+        throw new IllegalArgumentException("Unknown model preset '" + name + "'; known presets: "
+                + String.join(", ", known) + " (or gpt2, gpt2-medium, gpt2-large, gpt2-xl)");
     }
 
     /** The family of {@code config}. */

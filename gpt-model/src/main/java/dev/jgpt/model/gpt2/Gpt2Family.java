@@ -34,6 +34,16 @@ public final class Gpt2Family implements ModelFamily {
     }
 
     @Override
+    public java.util.List<String> presetNames() {
+        return GptConfig.PRESET_NAMES;
+    }
+
+    @Override
+    public GptConfig preset(String name) {
+        return GptConfig.preset(name);
+    }
+
+    @Override
     public String weightsFile() {
         return Gpt2Checkpoint.WEIGHTS_FILE;
     }

@@ -6,6 +6,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import dev.jgpt.model.io.JsonFields;
 import dev.jgpt.model.nn.ModelConfig;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -337,64 +338,20 @@ public record GptConfig(
                 floatField(obj, "layer_norm_epsilon", 1e-5f));
     }
 
-    /** A JSON number that is an exact integer in {@code 1 .. Integer.MAX_VALUE}, named when it is not. */
     private static int intField(JsonObject obj, String name) {
-        JsonElement e = obj.get(name);
-        if (e == null || e.isJsonNull()) {
-            throw new IllegalArgumentException("Model config is missing the field '" + name + "'");
-        }
-        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
-            throw new IllegalArgumentException("Model config field '" + name + "' must be a number, got " + e);
-        }
-        java.math.BigDecimal v = e.getAsBigDecimal();
-        try {
-            int i = v.intValueExact();
-            if (i >= 1) {
-                return i;
-            }
-        } catch (ArithmeticException ignored) {
-            // not an integer, or beyond int: reported below with the value as written
-        }
-        throw new IllegalArgumentException("Model config field '" + name + "' must be an integer from 1 to "
-                + Integer.MAX_VALUE + ", got " + e);
+        return JsonFields.positiveInt(obj, name);
     }
 
     private static float floatField(JsonObject obj, String name, float fallback) {
-        JsonElement e = obj.get(name);
-        if (e == null || e.isJsonNull()) {
-            return fallback;
-        }
-        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
-            throw new IllegalArgumentException("Model config field '" + name + "' must be a number, got " + e);
-        }
-        float f = e.getAsFloat();
-        if (!Float.isFinite(f)) {
-            throw new IllegalArgumentException("Model config field '" + name + "' must be a finite number, got " + e);
-        }
-        return f;
+        return (float) JsonFields.number(obj, name, fallback);
     }
 
     private static boolean boolField(JsonObject obj, String name, boolean fallback) {
-        JsonElement e = obj.get(name);
-        if (e == null || e.isJsonNull()) {
-            return fallback;
-        }
-        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
-            throw new IllegalArgumentException(
-                    "Model config field '" + name + "' is not a boolean: " + e);
-        }
-        return e.getAsBoolean();
+        return JsonFields.bool(obj, name, fallback);
     }
 
     private static String stringField(JsonObject obj, String name, String fallback) {
-        JsonElement e = obj.get(name);
-        if (e == null || e.isJsonNull()) {
-            return fallback;
-        }
-        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
-            throw new IllegalArgumentException("Model config field '" + name + "' must be a string, got " + e);
-        }
-        return e.getAsString();
+        return JsonFields.string(obj, name, fallback);
     }
 
     /** A one-line summary: widths, heads, layers and the parameter count. */

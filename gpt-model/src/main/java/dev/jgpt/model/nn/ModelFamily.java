@@ -33,6 +33,20 @@ public interface ModelFamily {
      */
     CausalLm newModel(ModelConfig config, boolean withLmHead);
 
+    /** The names of the family's published sizes ({@code 124M}, {@code qwen3-0.6b}, ...); none by default. */
+    default java.util.List<String> presetNames() {
+        return java.util.List.of();
+    }
+
+    /**
+     * The config of preset {@code name} (one of {@link #presetNames()}).
+     *
+     * @throws IllegalArgumentException for another name
+     */
+    default ModelConfig preset(String name) {
+        throw new IllegalArgumentException("The " + modelType() + " family has no preset '" + name + "'");
+    }
+
     /** The weights file a HuggingFace folder of this family has ({@code model.safetensors}). */
     String weightsFile();
 
