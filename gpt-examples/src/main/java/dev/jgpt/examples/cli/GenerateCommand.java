@@ -51,9 +51,10 @@ final class GenerateCommand implements Callable<Integer> {
             + " unless --temperature is above 0).")
     boolean greedy;
 
-    @Option(names = "--eos-id", defaultValue = "50256",
-            description = "Stop when this id is produced; -1 never stops (default: ${DEFAULT-VALUE}).")
-    long eosId;
+    @Option(names = "--eos-id",
+            description = "Stop when this id is produced; -1 never stops (default: the model's end ids, from its"
+                    + " generation_config.json, or 50256 for GPT-2).")
+    Long eosId;
 
     @Option(names = "--no-kv-cache", description = "Run the whole window every step (slower).")
     boolean noKvCache;
@@ -70,7 +71,7 @@ final class GenerateCommand implements Callable<Integer> {
         }
         SamplingConfig config;
         try {
-            config = sampling.config(maxNewTokens, eosId);
+            config = sampling.config(maxNewTokens, eosId == null ? -1 : eosId);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -78,6 +79,9 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (LanguageModel lm = dtype.convert(ModelSource.load(model, device.device()));
                 Tokenizer tokenizer = ModelSource.tokenizer(model)) {
+            if (eosId == null) {
+                config = config.withEndIdsOf(tokenizer); // every end id the model's folder declares
+            }
             Generator generator = new Generator(lm, !noKvCache);
             long[] promptIds = prompt.ids != null ? prompt.ids : tokenizer.encode(prompt.text);
             if (promptIds.length == 0) {

@@ -84,6 +84,20 @@ class JgptCliTest {
         assertThat(r.out()).contains("fp32 size:       621.83 MB");
     }
 
+    /** Qwen3 and Llama folders generate through the same command: the reference's greedy ids. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({
+        "qwen3-tiny, '123785,4860,148905,95429,34786', '37572,11656,50500,50500,98326,113192,113192,93142,112621,81937,45649,92765,101602,101602,101602,101602,101602,101602,101602,101602'",
+        "llama32-tiny, '63391,24224,43572,25589,6522', '730,58505,45972,62608,116663,15437,18052,18052,50507,18052,18052,18052,18052,18052,18052,18052,18052,103368,103368,87952'"})
+    void generateOnAFamilyFolderGivesTheReferenceGreedyIds(String fixture, String prompt, String want,
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+        java.nio.file.Path dir = TestData.modelFolder(fixture, tmp); // with its tokenizer.json
+        Result r = run("generate", "--model", dir.toString(), "--prompt-ids", prompt, "--max-new-tokens", "20",
+                "--greedy", "--print-ids");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.lastLine()).isEqualTo(want);
+    }
+
     /** Issue 16's counts, from the shapes alone: nothing is downloaded or allocated. */
     @Test
     void infoPrintsTheFamilyPresetsCounts() {

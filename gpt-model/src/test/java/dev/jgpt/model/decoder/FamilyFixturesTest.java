@@ -119,6 +119,38 @@ class FamilyFixturesTest {
         }
     }
 
+    /** Left-padded batches (explicit positions, a padding mask) give each row's ids alone. */
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen3-tiny", "llama32-tiny"})
+    void batchedGenerationEqualsEachPromptAlone(String fixture) throws IOException {
+        long[] prompt = longs(expected(fixture).getAsJsonArray("greedy_prompt_ids"));
+        long[] shorter = java.util.Arrays.copyOf(prompt, 2);
+        try (LanguageModel lm = LanguageModel.load(TestData.fixture(fixture))) {
+            dev.jgpt.model.generate.SamplingConfig greedy = dev.jgpt.model.generate.SamplingConfig.greedy(8);
+            long[][] batch = new Generator(lm).generateBatch(new long[][] {prompt, shorter}, greedy);
+            assertThat(batch[0]).containsExactly(new Generator(lm).generate(prompt, greedy, null));
+            assertThat(batch[1]).containsExactly(new Generator(lm).generate(shorter, greedy, null));
+        }
+    }
+
+    /** DJL's Criteria / Predictor path loads a family folder with its own tokenizer. */
+    @Test
+    void aFamilyFolderPredictsThroughCriteria(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path dir = TestData.modelFolder("qwen3-tiny", tmp);
+        dev.jgpt.model.generate.SamplingConfig greedy = dev.jgpt.model.generate.SamplingConfig.greedy(10);
+        String expected;
+        try (LanguageModel lm = LanguageModel.load(dir);
+                dev.jgpt.model.tokenizer.Tokenizer tok = dev.jgpt.model.tokenizer.Tokenizers.forModel(dir)) {
+            expected = new dev.jgpt.model.generate.TextGenerator(lm, tok)
+                    .generate("Hello there", greedy.withEndIdsOf(tok), null);
+        }
+        try (ai.djl.repository.zoo.ZooModel<String, String> model =
+                        dev.jgpt.model.generate.GenerationCriteria.textGeneration(dir, greedy).loadModel();
+                ai.djl.inference.Predictor<String, String> predictor = model.newPredictor()) {
+            assertThat(predictor.predict("Hello there")).isEqualTo(expected);
+        }
+    }
+
     /** The published parameter counts, from the shapes alone (issue 16's figures). */
     @Test
     void presetsHaveThePublishedParameterCounts() {
