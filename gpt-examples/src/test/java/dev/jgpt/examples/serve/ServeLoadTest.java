@@ -26,8 +26,11 @@ class ServeLoadTest {
     @Test
     void twoHundredMixedRequestsFromSixteenClientsGetOnlyDesignedAnswers() throws Exception {
         try (TinyServer tiny = TinyServer.start(2, 8)) {
+            // 60 retries: the queue has no fairness between retrying clients, so on a slow engine
+            // (MXNet, a loaded CI machine) one client was once unlucky 21 times in a row; what the
+            // test proves is that every request is served in the end, within the time limit
             ServeLoad.Settings settings = new ServeLoad.Settings(URI.create(tiny.url("")), TinyServer.MODEL, 200, 16,
-                    16, Duration.ofSeconds(240), 20);
+                    16, Duration.ofSeconds(240), 60);
             new ServeLoad(new ServeLoad.Settings(settings.base(), settings.model(), 20, 16, 16,
                     settings.timeLimit(), 20)).run(); // warm-up
             ServeLoad.awaitIdle(URI.create(tiny.url("")));
