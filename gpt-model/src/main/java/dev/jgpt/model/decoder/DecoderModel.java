@@ -2,13 +2,13 @@ package dev.jgpt.model.decoder;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import dev.jgpt.model.nn.CausalLm;
+import dev.jgpt.model.nn.CausalLms;
 import dev.jgpt.model.nn.Embedding;
 import dev.jgpt.model.nn.ForwardPass;
 import dev.jgpt.model.nn.ForwardState;
@@ -101,9 +101,7 @@ public final class DecoderModel extends UnaryBlock implements CausalLm {
 
     @Override
     public NDArray lastLogits(ParameterStore ps, NDArray ids, ForwardState state) {
-        NDArray h = hidden(ps, ids, state);
-        long t = h.getShape().get(1);
-        return head(ps, h.get(new NDIndex(":, {}, :", t - 1)), state.isTraining());
+        return head(ps, CausalLms.lastPosition(hidden(ps, ids, state)), state.isTraining());
     }
 
     @Override
@@ -113,16 +111,8 @@ public final class DecoderModel extends UnaryBlock implements CausalLm {
 
     @Override
     public NDArray hidden(ParameterStore ps, NDArray ids, ForwardState state) {
-        Shape shape = ids.getShape();
-        if (shape.dimension() != 2) {
-            throw new IllegalArgumentException("Expected token ids of shape (B, T), got " + shape);
-        }
-        int t = (int) shape.get(1);
         int offset = state.cache() == null ? 0 : state.cache().length();
-        if (offset + t > config.contextLength()) {
-            throw new IllegalArgumentException("Sequence length " + (offset + t)
-                    + " exceeds the model's context length " + config.contextLength());
-        }
+        int t = CausalLms.checkIds(ids.getShape(), offset, config.contextLength());
         boolean training = state.isTraining();
         NDArray x = embed.forward(ps, ids, training);
         NDArray[] cosSin = rotary.cosSin(ids.getManager(), offset, t, state.positions()); // once for all blocks
@@ -142,8 +132,7 @@ public final class DecoderModel extends UnaryBlock implements CausalLm {
         if (lmHead != null) {
             return lmHead.forward(ps, hidden, training);
         }
-        NDArray w = ps.getValue(embed.weight(), hidden.getDevice(), training);
-        return ai.djl.nn.core.Linear.linear(hidden, w).singletonOrThrow();
+        return CausalLms.tiedHead(ps, hidden, embed.weight(), training);
     }
 
     @Override
@@ -155,31 +144,24 @@ public final class DecoderModel extends UnaryBlock implements CausalLm {
             String p = "model.layers." + i + ".";
             map.put(p + "input_layernorm.weight", b.inputNorm().weight());
             GroupedQueryAttention a = b.attention();
-            putLinear(map, p + "self_attn.q_proj", a.q());
-            putLinear(map, p + "self_attn.k_proj", a.k());
-            putLinear(map, p + "self_attn.v_proj", a.v());
-            putLinear(map, p + "self_attn.o_proj", a.o());
+            CausalLms.putLinear(map, p + "self_attn.q_proj", a.q());
+            CausalLms.putLinear(map, p + "self_attn.k_proj", a.k());
+            CausalLms.putLinear(map, p + "self_attn.v_proj", a.v());
+            CausalLms.putLinear(map, p + "self_attn.o_proj", a.o());
             if (a.qNorm() != null) {
                 map.put(p + "self_attn.q_norm.weight", a.qNorm().weight());
                 map.put(p + "self_attn.k_norm.weight", a.kNorm().weight());
             }
             map.put(p + "post_attention_layernorm.weight", b.postAttentionNorm().weight());
-            putLinear(map, p + "mlp.gate_proj", b.mlp().gate());
-            putLinear(map, p + "mlp.up_proj", b.mlp().up());
-            putLinear(map, p + "mlp.down_proj", b.mlp().down());
+            CausalLms.putLinear(map, p + "mlp.gate_proj", b.mlp().gate());
+            CausalLms.putLinear(map, p + "mlp.up_proj", b.mlp().up());
+            CausalLms.putLinear(map, p + "mlp.down_proj", b.mlp().down());
         }
         map.put("model.norm.weight", norm.weight());
         if (lmHead != null) {
             map.put("lm_head.weight", lmHead.weight());
         }
         return map;
-    }
-
-    private static void putLinear(Map<String, Parameter> map, String name, Linear linear) {
-        map.put(name + ".weight", linear.weight());
-        if (linear.bias() != null) {
-            map.put(name + ".bias", linear.bias());
-        }
     }
 
     /** The seven projections of each block, under peft's module names ({@code q_proj}, ...). */

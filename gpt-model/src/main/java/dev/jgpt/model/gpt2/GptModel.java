@@ -8,6 +8,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import dev.jgpt.model.nn.CausalLm;
+import dev.jgpt.model.nn.CausalLms;
 import dev.jgpt.model.nn.Dropouts;
 import dev.jgpt.model.nn.Embedding;
 import dev.jgpt.model.nn.ForwardPass;
@@ -154,9 +155,7 @@ public final class GptModel extends UnaryBlock implements CausalLm {
      */
     @Override
     public NDArray lastLogits(ParameterStore ps, NDArray ids, ForwardState state) {
-        NDArray h = hidden(ps, ids, state);
-        long t = h.getShape().get(1);
-        return head(ps, h.get(new ai.djl.ndarray.index.NDIndex(":, {}, :", t - 1)), state.isTraining());
+        return head(ps, CausalLms.lastPosition(hidden(ps, ids, state)), state.isTraining());
     }
 
     /** A cache sized for this model, its arrays living under {@code manager}. */
@@ -173,19 +172,8 @@ public final class GptModel extends UnaryBlock implements CausalLm {
      */
     @Override
     public NDArray hidden(ParameterStore ps, NDArray ids, ForwardState state) {
-        Shape shape = ids.getShape();
-        if (shape.dimension() != 2) {
-            throw new IllegalArgumentException("Expected token ids of shape (B, T), got " + shape);
-        }
-        int t = (int) shape.get(1);
         int offset = state.cache() == null ? 0 : state.cache().length();
-        if (offset + t > config.contextLength()) {
-            throw new IllegalArgumentException(
-                    "Sequence length "
-                            + (offset + t)
-                            + " exceeds the model's context length "
-                            + config.contextLength());
-        }
+        int t = CausalLms.checkIds(ids.getShape(), offset, config.contextLength());
         boolean training = state.isTraining();
         NDArray positions =
                 state.positions() != null ? state.positions() : ids.getManager().arange(offset, offset + t);
@@ -207,8 +195,7 @@ public final class GptModel extends UnaryBlock implements CausalLm {
         if (lmHead != null) {
             return lmHead.forward(ps, hidden, training);
         }
-        NDArray w = ps.getValue(wte.weight(), hidden.getDevice(), training);
-        return ai.djl.nn.core.Linear.linear(hidden, w).singletonOrThrow();
+        return CausalLms.tiedHead(ps, hidden, wte.weight(), training);
     }
 
     /**
@@ -226,12 +213,12 @@ public final class GptModel extends UnaryBlock implements CausalLm {
             String p = "h." + i + ".";
             map.put(p + "ln_1.weight", b.ln1().weight());
             map.put(p + "ln_1.bias", b.ln1().bias());
-            putLinear(map, p + "attn.c_attn", b.attn().cAttn());
-            putLinear(map, p + "attn.c_proj", b.attn().cProj());
+            CausalLms.putLinear(map, p + "attn.c_attn", b.attn().cAttn());
+            CausalLms.putLinear(map, p + "attn.c_proj", b.attn().cProj());
             map.put(p + "ln_2.weight", b.ln2().weight());
             map.put(p + "ln_2.bias", b.ln2().bias());
-            putLinear(map, p + "mlp.c_fc", b.mlp().cFc());
-            putLinear(map, p + "mlp.c_proj", b.mlp().cProj());
+            CausalLms.putLinear(map, p + "mlp.c_fc", b.mlp().cFc());
+            CausalLms.putLinear(map, p + "mlp.c_proj", b.mlp().cProj());
         }
         map.put("ln_f.weight", lnF.weight());
         map.put("ln_f.bias", lnF.bias());
@@ -255,13 +242,6 @@ public final class GptModel extends UnaryBlock implements CausalLm {
             out.put(p + "mlp.c_proj", new LoraTarget(b.mlp().cProj(), 1));
         }
         return out;
-    }
-
-    private static void putLinear(Map<String, Parameter> map, String name, Linear linear) {
-        map.put(name + ".weight", linear.weight());
-        if (linear.bias() != null) {
-            map.put(name + ".bias", linear.bias());
-        }
     }
 
     /** Parameters counted from the built blocks' shapes; nothing needs to be allocated. */
