@@ -12,7 +12,6 @@ import dev.jgpt.model.nn.CausalLms;
 import dev.jgpt.model.nn.Embedding;
 import dev.jgpt.model.nn.ForwardPass;
 import dev.jgpt.model.nn.ForwardState;
-import dev.jgpt.model.nn.KvCache;
 import dev.jgpt.model.nn.Linear;
 import dev.jgpt.model.nn.LoraTarget;
 import dev.jgpt.model.nn.UnaryBlock;
@@ -94,20 +93,8 @@ public final class DecoderModel extends UnaryBlock implements CausalLm {
         return withLmHead ? logits(ps, ids, state) : hidden(ps, ids, state);
     }
 
-    @Override
-    public NDArray logits(ParameterStore ps, NDArray ids, ForwardState state) {
-        return head(ps, hidden(ps, ids, state), state.isTraining());
-    }
 
-    @Override
-    public NDArray lastLogits(ParameterStore ps, NDArray ids, ForwardState state) {
-        return head(ps, CausalLms.lastPosition(hidden(ps, ids, state)), state.isTraining());
-    }
 
-    @Override
-    public KvCache newCache(NDManager manager) {
-        return new KvCache(manager, blocks.size(), config.contextLength());
-    }
 
     @Override
     public NDArray hidden(ParameterStore ps, NDArray ids, ForwardState state) {
@@ -125,6 +112,7 @@ public final class DecoderModel extends UnaryBlock implements CausalLm {
     }
 
     /** Hidden states {@code (B, T, C)} (or {@code (B, C)}) to logits over the vocabulary. */
+    @Override
     public NDArray head(ParameterStore ps, NDArray hidden, boolean training) {
         if (!withLmHead) {
             throw new IllegalStateException("This model was built without its output head");

@@ -13,7 +13,6 @@ import dev.jgpt.model.nn.Dropouts;
 import dev.jgpt.model.nn.Embedding;
 import dev.jgpt.model.nn.ForwardPass;
 import dev.jgpt.model.nn.ForwardState;
-import dev.jgpt.model.nn.KvCache;
 import dev.jgpt.model.nn.LayerNorm;
 import dev.jgpt.model.nn.LoraTarget;
 import dev.jgpt.model.nn.Linear;
@@ -135,34 +134,8 @@ public final class GptModel extends UnaryBlock implements CausalLm {
         return withLmHead ? logits(ps, ids, state) : hidden(ps, ids, state);
     }
 
-    /**
-     * The logits for {@code ids}, which follow the tokens in {@code state}'s cache (if any) and
-     * extend it.
-     *
-     * @param ids token ids {@code (B, T)}; {@code cache length + T <= contextLength}
-     * @return logits {@code (B, T, V)} for the new positions
-     */
-    @Override
-    public NDArray logits(ParameterStore ps, NDArray ids, ForwardState state) {
-        return head(ps, hidden(ps, ids, state), state.isTraining());
-    }
 
-    /**
-     * The logits of the last position only, which is all that generation needs: the output head
-     * (the largest matmul, {@code C x V}) runs once instead of {@code T} times.
-     *
-     * @return logits {@code (B, V)}
-     */
-    @Override
-    public NDArray lastLogits(ParameterStore ps, NDArray ids, ForwardState state) {
-        return head(ps, CausalLms.lastPosition(hidden(ps, ids, state)), state.isTraining());
-    }
 
-    /** A cache sized for this model, its arrays living under {@code manager}. */
-    @Override
-    public KvCache newCache(NDManager manager) {
-        return new KvCache(manager, blocks.size(), config.contextLength());
-    }
 
     /**
      * The final-norm hidden states, before the output head.
@@ -188,6 +161,7 @@ public final class GptModel extends UnaryBlock implements CausalLm {
     }
 
     /** Projects hidden states {@code (B, T, C)} to logits {@code (B, T, V)}. */
+    @Override
     public NDArray head(ParameterStore ps, NDArray hidden, boolean training) {
         if (!withLmHead) {
             throw new IllegalStateException("This GptModel was built without its output head");

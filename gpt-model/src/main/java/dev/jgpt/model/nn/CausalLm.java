@@ -25,14 +25,27 @@ public interface CausalLm extends Block {
      *
      * @return {@code (B, T, V)}
      */
-    NDArray logits(ParameterStore ps, NDArray ids, ForwardState state);
+    default NDArray logits(ParameterStore ps, NDArray ids, ForwardState state) {
+        return head(ps, hidden(ps, ids, state), state.isTraining());
+    }
 
     /**
-     * The logits of the last position only (the output head runs once).
+     * The logits of the last position only, which is all generation needs: the output head (the
+     * largest matmul, {@code C x V}) runs once instead of {@code T} times.
      *
      * @return {@code (B, V)}
      */
-    NDArray lastLogits(ParameterStore ps, NDArray ids, ForwardState state);
+    default NDArray lastLogits(ParameterStore ps, NDArray ids, ForwardState state) {
+        return head(ps, CausalLms.lastPosition(hidden(ps, ids, state)), state.isTraining());
+    }
+
+    /**
+     * The output head: hidden states {@code (B, T, C)} (or {@code (B, C)}) to logits over the
+     * vocabulary.
+     *
+     * @throws IllegalStateException for a model built without its head
+     */
+    NDArray head(ParameterStore ps, NDArray hidden, boolean training);
 
     /**
      * The final-norm hidden states, before the output head.
@@ -41,8 +54,10 @@ public interface CausalLm extends Block {
      */
     NDArray hidden(ParameterStore ps, NDArray ids, ForwardState state);
 
-    /** An empty key/value cache sized for this model, its arrays under {@code manager}. */
-    KvCache newCache(NDManager manager);
+    /** An empty key/value cache sized for this model (a buffer per layer), its arrays under {@code manager}. */
+    default KvCache newCache(NDManager manager) {
+        return new KvCache(manager, layers().size(), config().contextLength());
+    }
 
     /** Initialises every parameter on {@code manager} (the family's random initialisation). */
     void initialize(NDManager manager);
