@@ -1,25 +1,28 @@
 package dev.jgpt.examples.cli;
 
-import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
 import dev.jgpt.model.tokenizer.Tokenizer;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-/** {@code jgpt detokenize}: GPT-2 token ids to text. */
+/** {@code jgpt detokenize}: token ids to text, GPT-2's or a model folder's tokenizer. */
 @Command(name = "detokenize", mixinStandardHelpOptions = true,
-        description = "Print the text of comma-separated GPT-2 token ids.")
+        description = "Print the text of comma-separated token ids (GPT-2's, or --model's tokenizer).")
 final class DetokenizeCommand implements Callable<Integer> {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @picocli.CommandLine.Option(names = "--model",
+            description = "A model folder whose tokenizer to use (its tokenizer.json); default: GPT-2's built-in one.")
+    String model;
 
     @Parameters(arity = "1", split = ",", description = "Token ids, e.g. 15496,11")
     long[] ids;
 
     @Override
     public Integer call() {
-        try (Tokenizer tokenizer = Gpt2Tokenizer.builtIn()) {
+        try (Tokenizer tokenizer = ModelSource.tokenizer(model)) {
             spec.commandLine().getOut().println(tokenizer.decode(ids));
         }
         return 0;

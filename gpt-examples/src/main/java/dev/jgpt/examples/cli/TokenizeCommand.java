@@ -1,6 +1,5 @@
 package dev.jgpt.examples.cli;
 
-import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
 import dev.jgpt.model.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,12 +14,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code jgpt tokenize}: text to GPT-2 token ids. */
+/** {@code jgpt tokenize}: text to token ids, GPT-2's or a model folder's tokenizer. */
 @Command(name = "tokenize", mixinStandardHelpOptions = true,
-        description = "Print the GPT-2 token ids of a text, comma-separated, as the last line.")
+        description = "Print the token ids of a text (GPT-2's, or --model's tokenizer), comma-separated, as the last line.")
 final class TokenizeCommand implements Callable<Integer> {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @picocli.CommandLine.Option(names = "--model",
+            description = "A model folder whose tokenizer to use (its tokenizer.json); default: GPT-2's built-in one.")
+    String model;
 
     @Parameters(arity = "0..1", description = "The text (or use --file).")
     String text;
@@ -42,7 +45,7 @@ final class TokenizeCommand implements Callable<Integer> {
         } catch (java.nio.charset.MalformedInputException e) {
             throw new IllegalArgumentException(file + " is not valid UTF-8", e);
         }
-        try (Tokenizer tokenizer = Gpt2Tokenizer.builtIn()) {
+        try (Tokenizer tokenizer = ModelSource.tokenizer(model)) {
             long[] ids = tokenizer.encode(input);
             spec.commandLine().getErr().printf("%d tokens%n", ids.length);
             spec.commandLine().getOut().println(

@@ -98,6 +98,29 @@ class JgptCliTest {
         assertThat(r.lastLine()).isEqualTo(want);
     }
 
+    /** tokenize and detokenize with a model folder's own tokenizer (Qwen3's vectors). */
+    @Test
+    void tokenizeAndDetokenizeUseTheFoldersTokenizer(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        java.nio.file.Path dir = TestData.modelFolder("qwen3-tiny", tmp);
+        com.google.gson.JsonObject vector = com.google.gson.JsonParser.parseString(java.nio.file.Files.readString(
+                TestData.fixture("tokenizer").resolve("qwen3-vectors.json"))).getAsJsonObject()
+                .getAsJsonArray("vectors").get(0).getAsJsonObject();
+        String text = vector.get("text").getAsString();
+        String ids = java.util.stream.StreamSupport.stream(vector.getAsJsonArray("ids").spliterator(), false)
+                .map(com.google.gson.JsonElement::getAsString).collect(java.util.stream.Collectors.joining(","));
+        Result encoded = run("tokenize", "--model", dir.toString(), text);
+        assertThat(encoded.code()).as(encoded.err()).isZero();
+        assertThat(encoded.lastLine()).isEqualTo(ids);
+        Result decoded = run("detokenize", "--model", dir.toString(), ids);
+        assertThat(decoded.code()).as(decoded.err()).isZero();
+        assertThat(decoded.out().strip()).isEqualTo(vector.get("decoded").getAsString().strip());
+        // an id in Qwen3's padded vocabulary, past the tokenizer's last token: one error, no crash
+        Result padded = run("detokenize", "--model", dir.toString(), "151900");
+        assertThat(padded.code()).isEqualTo(1);
+        assertThat(padded.err()).startsWith("error:").doesNotContain("\tat ");
+    }
+
     /** Issue 16's counts, from the shapes alone: nothing is downloaded or allocated. */
     @Test
     void infoPrintsTheFamilyPresetsCounts() {
