@@ -7,14 +7,13 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import dev.jgpt.model.nn.CausalLm;
+import dev.jgpt.model.nn.AbstractCausalLm;
 import dev.jgpt.model.nn.CausalLms;
 import dev.jgpt.model.nn.Embedding;
 import dev.jgpt.model.nn.ForwardPass;
 import dev.jgpt.model.nn.ForwardState;
 import dev.jgpt.model.nn.Linear;
 import dev.jgpt.model.nn.LoraTarget;
-import dev.jgpt.model.nn.UnaryBlock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,20 +29,19 @@ import java.util.Map;
  * model.layers.0.self_attn.q_proj.weight}, ..., {@code model.norm.weight}, {@code lm_head.weight}
  * when untied).
  */
-public final class DecoderModel extends UnaryBlock implements CausalLm {
+public final class DecoderModel extends AbstractCausalLm {
 
     private final DecoderConfig config;
     private final Embedding embed;
     private final List<DecoderBlock> blocks;
     private final RmsNorm norm;
     private final Linear lmHead;
-    private final boolean withLmHead;
     private final RotaryEmbedding rotary;
 
     /** The blocks for {@code config} (with the output head unless {@code withLmHead} is false). */
     public DecoderModel(DecoderConfig config, boolean withLmHead) {
+        super(withLmHead);
         this.config = config;
-        this.withLmHead = withLmHead;
         embed = addChildBlock("embed_tokens", new Embedding(config.vocabSize(), config.hiddenSize()));
         List<DecoderBlock> list = new ArrayList<>(config.numLayers());
         for (int i = 0; i < config.numLayers(); i++) {
@@ -78,27 +76,13 @@ public final class DecoderModel extends UnaryBlock implements CausalLm {
     }
 
     @Override
-    public boolean hasLmHead() {
-        return withLmHead;
-    }
-
-    @Override
     public void initialize(NDManager manager) {
         initialize(manager, DataType.FLOAT32, new Shape(1, Math.min(config.contextLength(), 8)));
     }
 
     @Override
-    public NDArray forward(ParameterStore ps, NDArray ids, boolean training) {
-        ForwardState state = ForwardState.of(training);
-        return withLmHead ? logits(ps, ids, state) : hidden(ps, ids, state);
-    }
-
-
-
-
-    @Override
     public NDArray hidden(ParameterStore ps, NDArray ids, ForwardState state) {
-        int offset = state.cache() == null ? 0 : state.cache().length();
+        int offset = state.cachedLength();
         int t = CausalLms.checkIds(ids.getShape(), offset, config.contextLength());
         boolean training = state.isTraining();
         NDArray x = embed.forward(ps, ids, training);
@@ -109,18 +93,6 @@ public final class DecoderModel extends UnaryBlock implements CausalLm {
         }
         pass.finish();
         return norm.forward(ps, x, training);
-    }
-
-    /** Hidden states {@code (B, T, C)} (or {@code (B, C)}) to logits over the vocabulary. */
-    @Override
-    public NDArray head(ParameterStore ps, NDArray hidden, boolean training) {
-        if (!withLmHead) {
-            throw new IllegalStateException("This model was built without its output head");
-        }
-        if (lmHead != null) {
-            return lmHead.forward(ps, hidden, training);
-        }
-        return CausalLms.tiedHead(ps, hidden, embed.weight(), training);
     }
 
     @Override
@@ -171,8 +143,18 @@ public final class DecoderModel extends UnaryBlock implements CausalLm {
     }
 
     @Override
+    protected Embedding tokenEmbedding() {
+        return embed;
+    }
+
+    @Override
+    protected Linear untiedHead() {
+        return lmHead;
+    }
+
+    @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0].add(withLmHead ? config.vocabSize() : config.hiddenSize())};
+        return new Shape[] {inputShapes[0].add(hasLmHead() ? config.vocabSize() : config.hiddenSize())};
     }
 
     @Override

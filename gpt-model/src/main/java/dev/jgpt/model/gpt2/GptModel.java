@@ -7,7 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
-import dev.jgpt.model.nn.CausalLm;
+import dev.jgpt.model.nn.AbstractCausalLm;
 import dev.jgpt.model.nn.CausalLms;
 import dev.jgpt.model.nn.Dropouts;
 import dev.jgpt.model.nn.Embedding;
@@ -16,7 +16,6 @@ import dev.jgpt.model.nn.ForwardState;
 import dev.jgpt.model.nn.LayerNorm;
 import dev.jgpt.model.nn.LoraTarget;
 import dev.jgpt.model.nn.Linear;
-import dev.jgpt.model.nn.UnaryBlock;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -33,7 +32,7 @@ import java.util.Map;
  * {@code ln_f}, {@code lm_head}; {@link #namedParameters()} gives every parameter under its
  * checkpoint name.
  */
-public final class GptModel extends UnaryBlock implements CausalLm {
+public final class GptModel extends AbstractCausalLm {
 
     private final GptConfig config;
     private final Embedding wte;
@@ -41,7 +40,6 @@ public final class GptModel extends UnaryBlock implements CausalLm {
     private final List<TransformerBlock> blocks;
     private final LayerNorm lnF;
     private final Linear lmHead;
-    private final boolean withLmHead;
 
     /** Builds the blocks for {@code config}; no array is allocated until {@code initialize}. */
     public GptModel(GptConfig config) {
@@ -54,8 +52,8 @@ public final class GptModel extends UnaryBlock implements CausalLm {
      * {@code (V, C)} matrix (38.6M parameters at 124M) is never allocated.
      */
     public GptModel(GptConfig config, boolean withLmHead) {
+        super(withLmHead);
         this.config = config;
-        this.withLmHead = withLmHead;
         int c = config.embedDim();
         wte = addChildBlock("wte", new Embedding(config.vocabSize(), c));
         wpe = addChildBlock("wpe", new Embedding(config.contextLength(), c));
@@ -122,22 +120,6 @@ public final class GptModel extends UnaryBlock implements CausalLm {
     }
 
     /**
-     * The logits for {@code ids}: DJL's entry point (a {@code Trainer} calls it), a plain pass.
-     *
-     * @param ids token ids {@code (B, T)}, {@code T <= contextLength}
-     * @return logits {@code (B, T, V)}, or the hidden states {@code (B, T, C)} when built without
-     *     the head
-     */
-    @Override
-    public NDArray forward(ParameterStore ps, NDArray ids, boolean training) {
-        ForwardState state = ForwardState.of(training);
-        return withLmHead ? logits(ps, ids, state) : hidden(ps, ids, state);
-    }
-
-
-
-
-    /**
      * The final-norm hidden states, before the output head.
      *
      * @param ids token ids {@code (B, T)} following the tokens in {@code state}'s cache (if any)
@@ -145,7 +127,7 @@ public final class GptModel extends UnaryBlock implements CausalLm {
      */
     @Override
     public NDArray hidden(ParameterStore ps, NDArray ids, ForwardState state) {
-        int offset = state.cache() == null ? 0 : state.cache().length();
+        int offset = state.cachedLength();
         int t = CausalLms.checkIds(ids.getShape(), offset, config.contextLength());
         boolean training = state.isTraining();
         NDArray positions =
@@ -158,18 +140,6 @@ public final class GptModel extends UnaryBlock implements CausalLm {
         }
         pass.finish();
         return lnF.forward(ps, x, training);
-    }
-
-    /** Projects hidden states {@code (B, T, C)} to logits {@code (B, T, V)}. */
-    @Override
-    public NDArray head(ParameterStore ps, NDArray hidden, boolean training) {
-        if (!withLmHead) {
-            throw new IllegalStateException("This GptModel was built without its output head");
-        }
-        if (lmHead != null) {
-            return lmHead.forward(ps, hidden, training);
-        }
-        return CausalLms.tiedHead(ps, hidden, wte.weight(), training);
     }
 
     /**
@@ -227,15 +197,19 @@ public final class GptModel extends UnaryBlock implements CausalLm {
         return total;
     }
 
-    /** Whether this model has its language-model head (built with {@code withLmHead}). */
     @Override
-    public boolean hasLmHead() {
-        return withLmHead;
+    protected Embedding tokenEmbedding() {
+        return wte;
+    }
+
+    @Override
+    protected Linear untiedHead() {
+        return lmHead;
     }
 
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0].add(withLmHead ? config.vocabSize() : config.embedDim())};
+        return new Shape[] {inputShapes[0].add(hasLmHead() ? config.vocabSize() : config.embedDim())};
     }
 
     @Override

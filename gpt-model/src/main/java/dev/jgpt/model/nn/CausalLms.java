@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.training.ParameterStore;
 import java.util.Map;
 
 /** What every family's {@link CausalLm} does the same way. */
@@ -35,11 +34,6 @@ public final class CausalLms {
         return hidden.get(new NDIndex(":, {}, :", hidden.getShape().get(1) - 1));
     }
 
-    /** Logits through the token embedding {@code (V, C)} used as the output head (a tied head). */
-    public static NDArray tiedHead(ParameterStore ps, NDArray hidden, Parameter embedding, boolean training) {
-        NDArray w = ps.getValue(embedding, hidden.getDevice(), training);
-        return ai.djl.nn.core.Linear.linear(hidden, w).singletonOrThrow();
-    }
 
     /** Puts {@code linear}'s weight (and bias, if any) under {@code name.weight} / {@code name.bias}. */
     public static void putLinear(Map<String, Parameter> map, String name, Linear linear) {

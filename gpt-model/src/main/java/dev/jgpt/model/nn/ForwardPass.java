@@ -24,7 +24,7 @@ public final class ForwardPass {
      */
     public ForwardPass(ForwardState state, NDArray x) {
         this.state = state;
-        this.offset = state.cache() == null ? 0 : state.cache().length();
+        this.offset = state.cachedLength();
         this.tokens = (int) x.getShape().get(1);
         int keys = offset + tokens;
         NDArray m = CausalMask.additive(x.getManager(), tokens, keys, offset);

@@ -82,6 +82,11 @@ public final class ForwardState {
         return cache;
     }
 
+    /** The positions already cached, which the new tokens follow (0 without a cache). */
+    public int cachedLength() {
+        return cache == null ? 0 : cache.length();
+    }
+
     /** Explicit position ids {@code (B, T)}, or {@code null}. */
     public NDArray positions() {
         return positions;
