@@ -161,6 +161,25 @@ public final class LanguageModel implements AutoCloseable {
     }
 
     /**
+     * Writes this model as a HuggingFace folder of its family ({@code ModelFamily#saveHuggingFace}:
+     * {@code config.json}, the weights in {@code dtype} under HF's names, sharded above {@code
+     * maxShardBytes}) with the files of {@code tokenizer}, so that {@code transformers} and {@link
+     * #load} both read it. Loading it back gives the same weights bit for bit when {@code dtype}
+     * holds them exactly (F32 always; BF16 for weights that came from a BF16 file).
+     *
+     * @throws CheckpointException naming the folder if a file cannot be written
+     */
+    public void saveHuggingFace(Path dir, Tokenizer tokenizer, dev.jgpt.model.io.SafeTensorsWriter.DType dtype,
+            long maxShardBytes) {
+        try {
+            ModelFamilies.of(config()).saveHuggingFace(block, dir, dtype, maxShardBytes);
+            tokenizer.save(dir);
+        } catch (IOException e) {
+            throw new CheckpointException("Cannot write the HuggingFace folder " + dir + ": " + e, e);
+        }
+    }
+
+    /**
      * A copy of this model (or this model, if already of that type) with its weights in {@code
      * type} on the same engine and device: {@code
      * FLOAT32}, or {@code FLOAT16} for inference (half the memory; fast on GPUs, supported but slow

@@ -2,7 +2,7 @@ package dev.jgpt.model.checkpoint;
 
 import ai.djl.ndarray.NDManager;
 import dev.jgpt.model.io.CheckpointException;
-import dev.jgpt.model.io.SafeTensors;
+import dev.jgpt.model.io.SafeTensorsFolder;
 import dev.jgpt.model.nn.CausalLm;
 import dev.jgpt.model.nn.ModelConfig;
 import dev.jgpt.model.nn.ModelFamily;
@@ -11,7 +11,7 @@ import java.nio.file.Path;
 
 /**
  * A model folder of either kind: a HuggingFace folder of a known family ({@code config.json} and
- * its weights) or a jgpt checkpoint ({@code config.json} and {@code jgpt-0000.params}). The
+ * its weights, one file or shards) or a jgpt checkpoint ({@code config.json} and {@code jgpt-0000.params}). The
  * family comes from the config's {@code model_type} ({@link ModelFamilies}).
  */
 public final class Checkpoints {
@@ -33,15 +33,7 @@ public final class Checkpoints {
     }
 
     private static boolean hasWeights(Path dir) {
-        if (Files.exists(dir.resolve(JgptCheckpoint.PARAMS_FILE))) {
-            return true;
-        }
-        for (String type : ModelFamilies.knownTypes()) {
-            if (Files.exists(dir.resolve(ModelFamilies.forType(type).weightsFile()))) {
-                return true;
-            }
-        }
-        return false;
+        return Files.exists(dir.resolve(JgptCheckpoint.PARAMS_FILE)) || SafeTensorsFolder.present(dir);
     }
 
     /**
@@ -52,18 +44,17 @@ public final class Checkpoints {
     public static CausalLm newModel(Path dir) {
         ModelConfig config = readConfig(dir);
         ModelFamily family = ModelFamilies.of(config);
-        Path hf = dir.resolve(family.weightsFile());
         requireWeightsFor(config, dir.resolve(ModelFamilies.CONFIG_FILE),
-                Files.exists(hf) ? hf : dir.resolve(JgptCheckpoint.PARAMS_FILE));
+                SafeTensorsFolder.present(dir) ? dir : dir.resolve(JgptCheckpoint.PARAMS_FILE));
         return family.newModel(config, true);
     }
 
     /**
-     * Refuses {@code config} (read from {@code configFile}) when {@code weights}, a safetensors or
-     * DJL {@code .params} file, is far too small for its parameters: more than four times the values in
-     * the safetensors header, or than twice the {@code .params} file's bytes (fp16, the smallest
-     * type saved). Cheap: reads only the safetensors header or the file's size; the loader then
-     * checks every tensor by name and shape.
+     * Refuses {@code config} (read from {@code configFile}) when {@code weights}, a folder's
+     * HuggingFace weights (the folder: {@link SafeTensorsFolder}) or a DJL {@code .params} file, is
+     * far too small for its parameters: more than four times the values in the safetensors headers,
+     * or than twice the {@code .params} file's bytes (fp16, the smallest type saved). Cheap: reads
+     * only the headers or the file's size; the loader then checks every tensor by name and shape.
      *
      * @throws CheckpointException naming both files and both counts
      */
@@ -74,12 +65,10 @@ public final class Checkpoints {
         long wanted = config.parameterCount();
         long held;
         String unit;
-        if (weights.getFileName().toString().endsWith(".safetensors")) {
-            held = 0;
-            try (SafeTensors st = SafeTensors.open(weights)) {
-                for (SafeTensors.TensorInfo t : st.tensors().values()) {
-                    held = Math.addExact(held, t.size());
-                }
+        if (Files.isDirectory(weights)) {
+            try (SafeTensorsFolder st = SafeTensorsFolder.open(weights)) {
+                held = st.valueCount();
+                weights = st.file();
             }
             unit = "values";
         } else {
@@ -108,13 +97,14 @@ public final class Checkpoints {
      */
     public static void loadInto(CausalLm model, NDManager manager, Path dir) {
         ModelFamily family = ModelFamilies.of(model.config());
-        if (Files.exists(dir.resolve(family.weightsFile()))) {
+        if (SafeTensorsFolder.present(dir)) {
             family.loadWeights(model, manager, dir);
         } else if (Files.exists(dir.resolve(JgptCheckpoint.PARAMS_FILE))) {
             JgptCheckpoint.loadInto(model, manager, dir);
         } else {
             throw new CheckpointException("No model found in " + dir + ": expected a HuggingFace folder"
-                    + " (config.json + " + family.weightsFile() + ") or a jgpt checkpoint (config.json + "
+                    + " (config.json + " + SafeTensorsFolder.SINGLE_FILE + " or " + SafeTensorsFolder.INDEX_FILE
+                    + ") or a jgpt checkpoint (config.json + "
                     + JgptCheckpoint.PARAMS_FILE + ")");
         }
     }

@@ -3,6 +3,7 @@ package dev.jgpt.model.decoder;
 import com.google.gson.GsonBuilder;
 import dev.jgpt.model.nn.ModelConfig;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -101,6 +102,28 @@ public record DecoderConfig(String modelType, int vocabSize, int contextLength, 
     public String toJson() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("format", "jgpt");
+        m.putAll(fields());
+        return new GsonBuilder().setPrettyPrinting().create().toJson(m);
+    }
+
+    /**
+     * The {@code config.json} of a HuggingFace folder: {@code architectures} ({@code
+     * architecture}, e.g. {@code Qwen3ForCausalLM}), {@code hidden_act}, {@code torch_dtype} and
+     * every shape field, as {@code transformers} reads them.
+     */
+    public String toHuggingFaceJson(String architecture, String torchDtype) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("architectures", List.of(architecture));
+        m.putAll(fields());
+        m.put("hidden_act", "silu");
+        m.put("attention_dropout", 0.0);
+        m.put("torch_dtype", torchDtype);
+        m.put("use_cache", true);
+        return new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(m);
+    }
+
+    private Map<String, Object> fields() {
+        Map<String, Object> m = new LinkedHashMap<>();
         m.put("model_type", modelType);
         m.put("vocab_size", vocabSize);
         m.put("max_position_embeddings", contextLength);
@@ -112,19 +135,20 @@ public record DecoderConfig(String modelType, int vocabSize, int contextLength, 
         m.put("head_dim", headDim);
         m.put("rms_norm_eps", rmsNormEps);
         m.put("rope_theta", ropeTheta);
+        Map<String, Object> s = null;
         if (ropeScaling != null) {
-            Map<String, Object> s = new LinkedHashMap<>();
+            s = new LinkedHashMap<>();
             s.put("rope_type", "llama3");
             s.put("factor", ropeScaling.factor());
             s.put("low_freq_factor", ropeScaling.lowFreqFactor());
             s.put("high_freq_factor", ropeScaling.highFreqFactor());
             s.put("original_max_position_embeddings", ropeScaling.originalContext());
-            m.put("rope_scaling", s);
         }
+        m.put("rope_scaling", s);
         m.put("tie_word_embeddings", tieEmbeddings);
         m.put("attention_bias", attentionBias);
         m.put("initializer_range", initializerRange);
-        return new GsonBuilder().setPrettyPrinting().create().toJson(m);
+        return m;
     }
 
     @Override

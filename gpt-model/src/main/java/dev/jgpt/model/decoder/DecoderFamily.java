@@ -5,6 +5,8 @@ import com.google.gson.JsonObject;
 import dev.jgpt.model.nn.CausalLm;
 import dev.jgpt.model.nn.ModelConfig;
 import dev.jgpt.model.nn.ModelFamily;
+import dev.jgpt.model.io.SafeTensorsWriter;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,12 +20,17 @@ import java.util.Map;
 public abstract class DecoderFamily implements ModelFamily {
 
     private final String modelType;
+    private final String architecture;
     private final boolean qkNorm;
     private final Map<String, DecoderConfig> presets;
 
-    /** @param presets the published sizes by name, smallest first */
-    protected DecoderFamily(String modelType, boolean qkNorm, Map<String, DecoderConfig> presets) {
+    /**
+     * @param architecture the {@code architectures} entry of its HF {@code config.json}
+     * @param presets the published sizes by name, smallest first
+     */
+    protected DecoderFamily(String modelType, String architecture, boolean qkNorm, Map<String, DecoderConfig> presets) {
         this.modelType = modelType;
+        this.architecture = architecture;
         this.qkNorm = qkNorm;
         this.presets = new LinkedHashMap<>(presets);
     }
@@ -61,16 +68,22 @@ public abstract class DecoderFamily implements ModelFamily {
         return c;
     }
 
-    @Override
-    public String weightsFile() {
-        return DecoderCheckpoint.WEIGHTS_FILE;
-    }
 
     @Override
     public void loadWeights(CausalLm model, NDManager manager, Path dir) {
-        if (!(model instanceof DecoderModel d)) {
+        DecoderCheckpoint.loadInto(decoder(model), manager, dir);
+    }
+
+    @Override
+    public void saveHuggingFace(CausalLm model, Path dir, SafeTensorsWriter.DType dtype, long maxShardBytes)
+            throws IOException {
+        DecoderCheckpoint.save(decoder(model), architecture, dir, dtype, maxShardBytes);
+    }
+
+    private DecoderModel decoder(CausalLm model) {
+        if (!(model instanceof DecoderModel d) || !d.config().modelType().equals(modelType)) {
             throw new IllegalArgumentException("Not a " + modelType + " model: " + model.getClass().getSimpleName());
         }
-        DecoderCheckpoint.loadInto(d, manager, dir);
+        return d;
     }
 }

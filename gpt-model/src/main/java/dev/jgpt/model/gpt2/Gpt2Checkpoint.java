@@ -8,7 +8,9 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.initializer.Initializer;
 import dev.jgpt.model.files.AtomicFiles;
 import dev.jgpt.model.io.CheckpointException;
+import dev.jgpt.model.nn.CausalLms;
 import dev.jgpt.model.io.SafeTensors;
+import dev.jgpt.model.io.SafeTensorsFolder;
 import dev.jgpt.model.io.SafeTensorsWriter;
 import java.io.IOException;
 import java.nio.FloatBuffer;
@@ -19,7 +21,8 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * HuggingFace GPT-2 checkpoints: a folder with {@code config.json} and {@code model.safetensors},
+ * HuggingFace GPT-2 checkpoints: a folder with {@code config.json} and {@code model.safetensors}
+ * (or shards through {@code model.safetensors.index.json}, {@link SafeTensorsFolder}),
  * as published at {@code huggingface.co/openai-community/gpt2} (and -medium, -large, -xl).
  *
  * <p>Loading accepts F32, F16 and BF16 tensors (converted to F32 before they reach the engine),
@@ -33,8 +36,8 @@ import java.util.TreeSet;
  */
 public final class Gpt2Checkpoint {
 
-    /** The weights file in a HuggingFace folder. */
-    public static final String WEIGHTS_FILE = "model.safetensors";
+    /** The weights file {@link #save} writes. */
+    public static final String WEIGHTS_FILE = SafeTensorsFolder.SINGLE_FILE;
 
     private static final String PREFIX = "transformer.";
 
@@ -47,7 +50,7 @@ public final class Gpt2Checkpoint {
      * @throws CheckpointException naming the file or tensor at fault
      */
     public static void loadInto(GptModel gpt, NDManager manager, Path dir) {
-        try (SafeTensors st = SafeTensors.open(dir.resolve(WEIGHTS_FILE))) {
+        try (SafeTensorsFolder st = SafeTensorsFolder.open(dir)) {
             Map<String, String> sources = matchTensors(st, gpt, gpt.config());
             // Every value is overwritten below: skip the cost of a random init.
             gpt.setInitializer(Initializer.ZEROS, p -> true);
@@ -68,7 +71,7 @@ public final class Gpt2Checkpoint {
      * Maps each model parameter name to the file's tensor name, checking presence and shape and
      * that the file has nothing the config has no place for.
      */
-    private static Map<String, String> matchTensors(SafeTensors st, GptModel gpt, GptConfig cfg) {
+    private static Map<String, String> matchTensors(SafeTensorsFolder st, GptModel gpt, GptConfig cfg) {
         Map<String, SafeTensors.TensorInfo> byName = new LinkedHashMap<>();
         for (SafeTensors.TensorInfo info : st.tensors().values()) {
             String name = info.name().startsWith(PREFIX)
@@ -99,7 +102,7 @@ public final class Gpt2Checkpoint {
                 throw new CheckpointException(
                         String.format(
                                 "%s: tensor '%s' has shape %s, but the model expects %s",
-                                st.file(), info.name(), info.shapeString(),
+                                st.fileOf(info.name()), info.name(), info.shapeString(),
                                 SafeTensors.formatShape(expected)));
             }
             sources.put(name, info.name());
@@ -115,11 +118,18 @@ public final class Gpt2Checkpoint {
         return sources;
     }
 
+    /** {@link #save(GptModel, Path, SafeTensorsWriter.DType, long)} in one file up to 5 GB. */
+    public static void save(GptModel gpt, Path dir, SafeTensorsWriter.DType dtype) throws IOException {
+        save(gpt, dir, dtype, SafeTensorsWriter.DEFAULT_MAX_SHARD_BYTES);
+    }
+
     /**
-     * Writes {@code gpt} as a HuggingFace GPT-2 folder. GPT-2 always has a qkv bias: a model built
-     * without one is written with zero biases, which computes the same function.
+     * Writes {@code gpt} as a HuggingFace GPT-2 folder, sharded above {@code maxShardBytes}
+     * ({@link SafeTensorsWriter#writeFolder}), one tensor at a time on the Java heap. GPT-2 always
+     * has a qkv bias: a model built without one is written with zero biases, which computes the
+     * same function.
      */
-    public static void save(GptModel gpt, Path dir, SafeTensorsWriter.DType dtype)
+    public static void save(GptModel gpt, Path dir, SafeTensorsWriter.DType dtype, long maxShardBytes)
             throws IOException {
         GptConfig cfg = gpt.config();
         SafeTensorsWriter writer = new SafeTensorsWriter();
@@ -127,21 +137,22 @@ public final class Gpt2Checkpoint {
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
             NDArray array = e.getValue().getArray();
             long[] shape = array.getShape().getShape();
-            float[] data = array.toFloatArray();
             if (isConv1D(e.getKey())) {
-                data = transpose(data, (int) shape[0], (int) shape[1]);
-                shape = new long[] {shape[1], shape[0]};
+                writer.add(e.getKey(), new long[] {shape[1], shape[0]}, dtype,
+                        () -> transpose(CausalLms.float32Values(array), (int) shape[0], (int) shape[1]));
+            } else {
+                writer.add(e.getKey(), shape, dtype, () -> CausalLms.float32Values(array));
             }
-            writer.add(e.getKey(), shape, data, dtype);
             String biasName = e.getKey().replace(".weight", ".bias");
             if (e.getKey().endsWith("attn.c_attn.weight") && !params.containsKey(biasName)) {
-                writer.add(biasName, new long[] {shape[1]}, new float[(int) shape[1]], dtype);
+                writer.add(biasName, new long[] {shape[0]}, new float[(int) shape[0]], dtype);
             }
         }
         Files.createDirectories(dir);
-        writer.write(dir.resolve(WEIGHTS_FILE));
+        writer.writeFolder(dir, maxShardBytes);
         AtomicFiles.writeString(dir.resolve("config.json"), huggingFaceConfig(cfg));
     }
+
 
     /** {@code cfg} as a HuggingFace {@code GPT2Config} JSON. */
     static String huggingFaceConfig(GptConfig cfg) {

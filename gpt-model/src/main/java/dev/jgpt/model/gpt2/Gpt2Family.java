@@ -44,13 +44,14 @@ public final class Gpt2Family implements ModelFamily {
     }
 
     @Override
-    public String weightsFile() {
-        return Gpt2Checkpoint.WEIGHTS_FILE;
+    public void loadWeights(CausalLm model, NDManager manager, Path dir) {
+        Gpt2Checkpoint.loadInto(gpt(model), manager, dir);
     }
 
     @Override
-    public void loadWeights(CausalLm model, NDManager manager, Path dir) {
-        Gpt2Checkpoint.loadInto(gpt(model), manager, dir);
+    public void saveHuggingFace(CausalLm model, Path dir, dev.jgpt.model.io.SafeTensorsWriter.DType dtype,
+            long maxShardBytes) throws java.io.IOException {
+        Gpt2Checkpoint.save(gpt(model), dir, dtype, maxShardBytes);
     }
 
     private static GptConfig gptConfig(ModelConfig config) {

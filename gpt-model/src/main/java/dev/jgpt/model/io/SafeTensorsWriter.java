@@ -13,10 +13,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Writes float tensors in the safetensors format as F32, F16 or BF16, atomically (a temporary
- * file in the same folder, then a rename). Used to export a model in the HuggingFace layout.
+ * file in the same folder, then a rename). Used to export a model in the HuggingFace layout: one
+ * {@code model.safetensors}, or shards and their {@code model.safetensors.index.json} as {@code
+ * transformers}' {@code save_pretrained} writes them ({@link #writeFolder}).
+ *
+ * <p>A tensor's values may be given as a supplier, asked for only while its bytes are written,
+ * so exporting a model holds one tensor at a time on the Java heap, never the whole model.
  */
 public final class SafeTensorsWriter {
 
@@ -33,32 +39,114 @@ public final class SafeTensorsWriter {
         }
     }
 
-    private record Entry(String name, long[] shape, float[] data, DType dtype) {}
+    /** The shard size {@code save_pretrained} uses by default (5 GB). */
+    public static final long DEFAULT_MAX_SHARD_BYTES = 5_000_000_000L;
+
+    private record Entry(String name, long[] shape, long count, Supplier<float[]> data, DType dtype) {
+        long bytes() {
+            return count * dtype.bytes;
+        }
+    }
 
     private final List<Entry> entries = new ArrayList<>();
 
     /** Adds a tensor; {@code data} is row-major with {@code shape}. */
     public SafeTensorsWriter add(String name, long[] shape, float[] data, DType dtype) {
+        add(name, shape, dtype, () -> data);
+        if (entries.get(entries.size() - 1).count() != data.length) {
+            entries.remove(entries.size() - 1);
+            throw new IllegalArgumentException("Tensor '" + name + "': shape " + SafeTensors.formatShape(shape)
+                    + " holds " + count(shape) + " values, got " + data.length);
+        }
+        return this;
+    }
+
+    private static long count(long[] shape) {
         long n = 1;
         for (long d : shape) {
-            n *= d;
+            n = Math.multiplyExact(n, d);
         }
-        if (n != data.length) {
-            throw new IllegalArgumentException(
-                    "Tensor '" + name + "': shape " + SafeTensors.formatShape(shape) + " holds "
-                            + n + " values, got " + data.length);
+        return n;
+    }
+
+    /**
+     * Adds a tensor whose row-major values {@code data} gives when the tensor is written (once per
+     * write).
+     */
+    public SafeTensorsWriter add(String name, long[] shape, DType dtype, Supplier<float[]> data) {
+        long n = count(shape);
+        if (n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("Tensor '" + name + "': shape " + SafeTensors.formatShape(shape)
+                    + " holds more values than one array can");
         }
-        entries.add(new Entry(name, shape.clone(), data, dtype));
+        entries.add(new Entry(name, shape.clone(), n, data, dtype));
         return this;
     }
 
     /** Writes the file, replacing {@code file} only once it is complete. */
     public void write(Path file) throws IOException {
+        write(file, entries);
+    }
+
+    /**
+     * Writes the tensors into {@code dir} the way {@code save_pretrained} does: one {@code
+     * model.safetensors} when they fit in {@code maxShardBytes}, else {@code
+     * model-00001-of-0000N.safetensors} shards filled in order (a tensor larger than the limit
+     * alone in its shard) and {@code model.safetensors.index.json} mapping each tensor to its
+     * shard, written last. Weights of the other form left from an earlier export are removed,
+     * so the folder loads what was written now.
+     *
+     * @return the files written, the index last
+     */
+    public List<Path> writeFolder(Path dir, long maxShardBytes) throws IOException {
+        if (maxShardBytes < 1) {
+            throw new IllegalArgumentException("The shard size must be positive, got " + maxShardBytes);
+        }
+        Files.createDirectories(dir);
+        List<List<Entry>> shards = new ArrayList<>();
+        long inShard = 0;
+        for (Entry e : entries) {
+            if (shards.isEmpty() || (inShard > 0 && inShard + e.bytes() > maxShardBytes)) {
+                shards.add(new ArrayList<>());
+                inShard = 0;
+            }
+            shards.get(shards.size() - 1).add(e);
+            inShard += e.bytes();
+        }
+        Path index = dir.resolve(SafeTensorsFolder.INDEX_FILE);
+        Path single = dir.resolve(SafeTensorsFolder.SINGLE_FILE);
+        if (shards.size() <= 1) {
+            write(single, entries);
+            Files.deleteIfExists(index);
+            return List.of(single);
+        }
+        Files.deleteIfExists(single); // it would win over the index on load
+        List<Path> written = new ArrayList<>();
+        Map<String, String> weightMap = new LinkedHashMap<>();
+        long total = 0;
+        for (int i = 0; i < shards.size(); i++) {
+            String name = String.format(java.util.Locale.ROOT, "model-%05d-of-%05d.safetensors", i + 1, shards.size());
+            write(dir.resolve(name), shards.get(i));
+            written.add(dir.resolve(name));
+            for (Entry e : shards.get(i)) {
+                weightMap.put(e.name(), name);
+                total += e.bytes();
+            }
+        }
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("metadata", Map.of("total_size", total));
+        json.put("weight_map", weightMap);
+        AtomicFiles.writeString(index, new com.google.gson.GsonBuilder().setPrettyPrinting().create().toJson(json));
+        written.add(index);
+        return written;
+    }
+
+    private static void write(Path file, List<Entry> entries) throws IOException {
         Map<String, Object> header = new LinkedHashMap<>();
         header.put("__metadata__", Map.of("format", "pt"));
         long offset = 0;
         for (Entry e : entries) {
-            long size = (long) e.data().length * e.dtype().bytes;
+            long size = e.bytes();
             Map<String, Object> info = new LinkedHashMap<>();
             info.put("dtype", e.dtype().name());
             info.put("shape", e.shape());
@@ -68,21 +156,31 @@ public final class SafeTensorsWriter {
         }
         byte[] json = new Gson().toJson(header).getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(file, tmp -> {
-            try (OutputStream os = Files.newOutputStream(tmp)) {
+            try (OutputStream os = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
                 ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
                 os.write(len.putLong(json.length).array());
                 os.write(json);
                 for (Entry e : entries) {
-                    os.write(encode(e.data(), e.dtype()));
+                    float[] data = e.data().get();
+                    if (data.length != e.count()) {
+                        throw new IllegalArgumentException("Tensor '" + e.name() + "': shape "
+                                + SafeTensors.formatShape(e.shape()) + " holds " + e.count() + " values, got "
+                                + data.length);
+                    }
+                    encode(os, data, e.dtype());
                 }
             }
         });
     }
 
-    private static byte[] encode(float[] data, DType dtype) {
-        ByteBuffer buf =
-                ByteBuffer.allocate(data.length * dtype.bytes).order(ByteOrder.LITTLE_ENDIAN);
+    /** Writes {@code data} as {@code dtype}, little-endian, through a bounded buffer. */
+    private static void encode(OutputStream os, float[] data, DType dtype) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
         for (float f : data) {
+            if (buf.remaining() < dtype.bytes) {
+                os.write(buf.array(), 0, buf.position());
+                buf.clear();
+            }
             switch (dtype) {
                 case F32:
                     buf.putFloat(f);
@@ -97,7 +195,7 @@ public final class SafeTensorsWriter {
                     throw new IllegalStateException(dtype.name());
             }
         }
-        return buf.array();
+        os.write(buf.array(), 0, buf.position());
     }
 
     /** binary32 to bfloat16 (the top 16 bits), round to nearest even; NaN stays NaN. */

@@ -21,7 +21,7 @@ public final class LlamaFamily extends DecoderFamily {
     public static final List<String> PRESET_NAMES = INSTANCE.presetNames();
 
     private LlamaFamily() {
-        super("llama", false, presets());
+        super("llama", "LlamaForCausalLM", false, presets());
     }
 
     private static Map<String, DecoderConfig> presets() {

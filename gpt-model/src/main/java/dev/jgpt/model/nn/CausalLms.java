@@ -42,4 +42,14 @@ public final class CausalLms {
             map.put(name + ".bias", linear.bias());
         }
     }
+
+    /** The values of a parameter as float32, whatever type the model holds (fp16 after {@code toDataType}). */
+    public static float[] float32Values(NDArray array) {
+        if (array.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32) {
+            return array.toFloatArray();
+        }
+        try (NDArray f = array.toType(ai.djl.ndarray.types.DataType.FLOAT32, true)) {
+            return f.toFloatArray();
+        }
+    }
 }

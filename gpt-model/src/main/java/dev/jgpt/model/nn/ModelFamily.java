@@ -47,9 +47,6 @@ public interface ModelFamily {
         throw new IllegalArgumentException("The " + modelType() + " family has no preset '" + name + "'");
     }
 
-    /** The weights file a HuggingFace folder of this family has ({@code model.safetensors}). */
-    String weightsFile();
-
     /**
      * Initialises {@code model} on {@code manager} with the HuggingFace weights in {@code dir},
      * after checking every tensor's presence and shape, so a bad file never half-loads.
@@ -57,4 +54,14 @@ public interface ModelFamily {
      * @throws dev.jgpt.model.io.CheckpointException naming the file or tensor at fault
      */
     void loadWeights(CausalLm model, NDManager manager, Path dir);
+
+    /**
+     * Writes {@code model} (of this family) as a HuggingFace folder that {@code transformers}
+     * loads and {@link #loadWeights} reads back bit for bit: {@code config.json} and the weights
+     * in {@code dtype} under the family's HF names, one {@code model.safetensors} or shards with
+     * {@code model.safetensors.index.json} above {@code maxShardBytes}. Tokenizer files are the
+     * caller's ({@code Tokenizer.save}).
+     */
+    void saveHuggingFace(CausalLm model, Path dir, dev.jgpt.model.io.SafeTensorsWriter.DType dtype, long maxShardBytes)
+            throws java.io.IOException;
 }

@@ -20,7 +20,7 @@ public final class Qwen3Family extends DecoderFamily {
     public static final List<String> PRESET_NAMES = INSTANCE.presetNames();
 
     private Qwen3Family() {
-        super("qwen3", true, presets());
+        super("qwen3", "Qwen3ForCausalLM", true, presets());
     }
 
     private static Map<String, DecoderConfig> presets() {

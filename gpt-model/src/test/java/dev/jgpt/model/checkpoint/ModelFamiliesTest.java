@@ -86,12 +86,13 @@ class ModelFamiliesTest {
             }
 
             @Override
-            public String weightsFile() {
-                return "weights.bin";
+            public void loadWeights(CausalLm model, NDManager manager, Path dir) {
+                throw new UnsupportedOperationException();
             }
 
             @Override
-            public void loadWeights(CausalLm model, NDManager manager, Path dir) {
+            public void saveHuggingFace(CausalLm model, Path dir, dev.jgpt.model.io.SafeTensorsWriter.DType dtype,
+                    long maxShardBytes) {
                 throw new UnsupportedOperationException();
             }
         };
