@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         description = "Build, load and run GPT-2-style models on Deep Java Library.",
         subcommands = {
             InfoCommand.class,
+            ExportCommand.class,
             GenerateCommand.class,
             TokenizeCommand.class,
             DetokenizeCommand.class,

@@ -98,6 +98,33 @@ class JgptCliTest {
         assertThat(r.lastLine()).isEqualTo(want);
     }
 
+    /** export writes a sharded BF16 HuggingFace folder that generates the reference's ids again. */
+    @Test
+    void exportWritesAShardedFolderThatGeneratesTheSameIds(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        java.nio.file.Path dir = TestData.modelFolder("qwen3-tiny", tmp);
+        java.nio.file.Path out = tmp.resolve("exported");
+        Result r = run("export", "--model", dir.toString(), "--out", out.toString(), "--dtype", "bf16",
+                "--max-shard-size", "2MB");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("qwen3").contains("BF16");
+        assertThat(out.resolve("model.safetensors.index.json")).exists();
+        assertThat(out.resolve("model-00001-of-00002.safetensors")).exists();
+        assertThat(out.resolve("tokenizer.json")).exists();
+        Result g = run("generate", "--model", out.toString(), "--prompt-ids", "123785,4860,148905,95429,34786",
+                "--max-new-tokens", "20", "--greedy", "--print-ids");
+        assertThat(g.code()).as(g.err()).isZero();
+        assertThat(g.lastLine()).isEqualTo("37572,11656,50500,50500,98326,113192,113192,93142,112621,81937,45649,"
+                + "92765,101602,101602,101602,101602,101602,101602,101602,101602");
+        Result random = run("export", "--model", "tiny", "--out", tmp.resolve("random").toString());
+        assertThat(random.code()).as(random.err()).isZero();
+        assertThat(random.out()).contains("random weights");
+        assertThat(run("info", "--model", tmp.resolve("random").toString()).out()).contains("(gpt2)");
+        Result bad = run("export", "--model", dir.toString(), "--out", out.toString(), "--max-shard-size", "lots");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--max-shard-size must be a positive size");
+    }
+
     /** tokenize and detokenize with a model folder's own tokenizer (Qwen3's vectors). */
     @Test
     void tokenizeAndDetokenizeUseTheFoldersTokenizer(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)

@@ -9,14 +9,20 @@ import ai.djl.ndarray.types.Shape;
  * Keys and values of the tokens already seen, per layer, so that each generation step only runs
  * the new token through the model.
  *
- * <p>Each layer's buffer is allocated once at full size {@code (B, H, capacity, D)} on the
- * cache's own manager and filled in place; attention reads a view of the first {@code length}
- * positions. Growing buffers by concatenation instead would copy the whole cache every step and
- * fragment native memory. Close the cache to free the buffers.
+ * <p>Each layer's buffer {@code (B, H, allocated, D)} lives on the cache's own manager and is
+ * filled in place; attention reads a view of the first {@code length} positions. A buffer starts
+ * at the positions first written (at least {@value #MIN_POSITIONS}) and doubles when full, up to
+ * {@code capacity}: so a copy happens only {@code log2} times in a generation, never every step
+ * (as concatenation would), and a short chat with a model of a long context (Llama 3.2's 131,072
+ * positions would be 8.6 GB of fp32 keys and values for the 1B model) holds only what it uses.
+ * Close the cache to free the buffers.
  */
 public final class KvCache implements AutoCloseable {
 
     private final NDManager manager;
+    /** The fewest positions a layer's buffer is allocated with. */
+    static final int MIN_POSITIONS = 64;
+
     private final int capacity;
     private final NDArray[] keys;
     private final NDArray[] values;
@@ -74,11 +80,11 @@ public final class KvCache implements AutoCloseable {
                 throw new IllegalStateException(
                         "KV cache holds " + capacity + " positions; " + end + " requested");
             }
-            if (keys[index] == null || keys[index].getShape().get(0) != s.get(0)) {
-                clearLayer(index);
-                Shape full = new Shape(s.get(0), s.get(1), capacity, s.get(3));
-                keys[index] = manager.zeros(full, k.getDataType(), k.getDevice());
-                values[index] = manager.zeros(full, v.getDataType(), v.getDevice());
+            if (keys[index] != null && keys[index].getShape().get(0) != s.get(0)) {
+                clearLayer(index); // another batch size: the cached rows mean nothing to it
+            }
+            if (keys[index] == null || keys[index].getShape().get(2) < end) {
+                grow(index, k, v, end);
             }
             NDIndex slot = new NDIndex(":, :, {}:{}, :", length, end);
             // stopGradient: the cache must not keep each step's autograd graph alive
@@ -91,6 +97,31 @@ public final class KvCache implements AutoCloseable {
             vView.attach(k.getManager());
             return new NDArray[] {kView, vView};
         }
+    }
+
+    /** Reallocates layer {@code index}'s buffers to hold at least {@code end} positions, keeping the cached ones. */
+    private void grow(int index, NDArray k, NDArray v, int end) {
+        Shape s = k.getShape();
+        long old = keys[index] == null ? 0 : keys[index].getShape().get(2);
+        long positions = Math.min(capacity, Math.max(Math.max(end, 2 * old), MIN_POSITIONS));
+        Shape shape = new Shape(s.get(0), s.get(1), positions, s.get(3));
+        NDArray newKeys = manager.zeros(shape, k.getDataType(), k.getDevice());
+        NDArray newValues = manager.zeros(shape, v.getDataType(), v.getDevice());
+        if (keys[index] != null && length > 0) {
+            NDIndex cached = new NDIndex(":, :, :{}, :", length);
+            try (NDArray ck = keys[index].get(cached); NDArray cv = values[index].get(cached)) {
+                newKeys.set(cached, ck);
+                newValues.set(cached, cv);
+            }
+        }
+        clearLayer(index);
+        keys[index] = newKeys;
+        values[index] = newValues;
+    }
+
+    /** Positions allocated for layer {@code layer} so far (0 before its first append). */
+    long allocated(int layer) {
+        return keys[layer] == null ? 0 : keys[layer].getShape().get(2);
     }
 
     /** Called (through {@link ForwardPass#finish}) after every layer has appended {@code tokens} positions. */
