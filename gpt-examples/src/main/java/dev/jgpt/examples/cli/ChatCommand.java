@@ -42,10 +42,11 @@ final class ChatCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         SamplingConfig sampling;
         try {
-            sampling = samplingOptions.config(maxNewTokens, -1);
+            samplingOptions.validate();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        sampling = samplingOptions.config(maxNewTokens, ModelSource.generationConfig(model), false);
         try (LanguageModel lm = dtype.convert(ModelSource.load(model, device.device())); Tokenizer tokenizer = ModelSource.tokenizer(model)) {
             TextGenerator generator = new TextGenerator(lm, tokenizer);
             sampling = sampling.withEndIdsOf(tokenizer); // every end id the model's tokenizer has

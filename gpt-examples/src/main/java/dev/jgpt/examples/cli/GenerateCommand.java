@@ -47,8 +47,8 @@ final class GenerateCommand implements Callable<Integer> {
             description = "How many tokens to generate at most (default: ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
-    @Option(names = "--greedy", description = "Always pick the most likely token (the default"
-            + " unless --temperature is above 0).")
+    @Option(names = "--greedy", description = "Always pick the most likely token (the default unless"
+            + " --temperature is above 0 or the model's generation_config.json samples).")
     boolean greedy;
 
     @Option(names = "--eos-id",
@@ -65,15 +65,19 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (greedy && sampling.temperature > 0) {
+        if (greedy && sampling.temperature != null && sampling.temperature > 0) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--greedy and --temperature " + sampling.temperature + " contradict each other");
         }
-        SamplingConfig config;
         try {
-            config = sampling.config(maxNewTokens, eosId == null ? -1 : eosId);
+            sampling.validate();
+            new SamplingConfig(maxNewTokens, 0f, 0, 1f, eosId == null ? -1 : eosId, 0);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        SamplingConfig config = sampling.config(maxNewTokens, ModelSource.generationConfig(model), greedy);
+        if (eosId != null) {
+            config = config.withEndOfText(eosId);
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();

@@ -41,6 +41,12 @@ final class ModelSource {
         return Tokenizers.forModel(spec != null && isFolder(spec) ? Paths.get(spec) : null);
     }
 
+    /** The sampling defaults of a model folder's {@code generation_config.json} (none for a preset). */
+    static dev.jgpt.model.generate.GenerationConfig generationConfig(String spec) {
+        return spec != null && isFolder(spec) ? dev.jgpt.model.generate.GenerationConfig.read(Paths.get(spec))
+                : dev.jgpt.model.generate.GenerationConfig.NONE;
+    }
+
     /** Loads a folder (HuggingFace folder of a known family, or a jgpt checkpoint). */
     static LanguageModel load(String spec, ai.djl.Device device) {
         if (!isFolder(spec)) {

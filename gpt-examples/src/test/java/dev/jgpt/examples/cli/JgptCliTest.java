@@ -125,6 +125,25 @@ class JgptCliTest {
         assertThat(bad.err()).contains("--max-shard-size must be a positive size");
     }
 
+    /** Without sampling options, generate samples as the folder's generation_config.json says. */
+    @Test
+    void samplingDefaultsComeFromTheFoldersGenerationConfig(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+        java.nio.file.Path dir = TestData.modelFolder("qwen3-tiny", tmp);
+        String[] base = {"generate", "--model", dir.toString(), "--prompt-ids", "123785,4860,148905", "--max-new-tokens",
+            "12", "--print-ids", "--eos-id", "-1", "--seed", "5"};
+        Result defaults = run(base);
+        assertThat(defaults.code()).as(defaults.err()).isZero();
+        String[] explicit = java.util.stream.Stream.concat(Arrays.stream(base),
+                java.util.stream.Stream.of("--temperature", "0.6", "--top-k", "20", "--top-p", "0.95")).toArray(String[]::new);
+        assertThat(run(explicit).lastLine()).isEqualTo(defaults.lastLine());
+        String[] greedy = java.util.stream.Stream.concat(Arrays.stream(base), java.util.stream.Stream.of("--greedy"))
+                .toArray(String[]::new);
+        assertThat(run(greedy).lastLine()).isNotEqualTo(defaults.lastLine());
+        String[] other = java.util.stream.Stream.concat(Arrays.stream(base), java.util.stream.Stream.of("--top-k", "1"))
+                .toArray(String[]::new);
+        assertThat(run(other).lastLine()).isEqualTo(run(greedy).lastLine()); // top-k 1 is greedy, the rest kept
+    }
+
     /** tokenize and detokenize with a model folder's own tokenizer (Qwen3's vectors). */
     @Test
     void tokenizeAndDetokenizeUseTheFoldersTokenizer(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
