@@ -3,7 +3,7 @@ package dev.jgpt.model.tokenizer;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import dev.jgpt.model.io.StrictJson;
+import com.google.gson.JsonParser;
 import dev.jgpt.model.jinja.Template;
 import dev.jgpt.model.jinja.TemplateException;
 import java.io.IOException;
@@ -68,8 +68,9 @@ public final class ChatTemplate {
         JsonObject config = null;
         if (Files.isRegularFile(configFile)) {
             try {
-                config = StrictJson.parseObject(Files.readString(configFile, StandardCharsets.UTF_8));
-            } catch (JsonParseException e) {
+                config = JsonParser.parseString(Files.readString(configFile, StandardCharsets.UTF_8))
+                        .getAsJsonObject();
+            } catch (JsonParseException | IllegalStateException e) {
                 throw new IllegalArgumentException(configFile + " is not a JSON object: " + e.getMessage(), e);
             }
         }

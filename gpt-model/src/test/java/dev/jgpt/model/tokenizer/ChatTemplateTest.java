@@ -90,9 +90,8 @@ class ChatTemplateTest {
         assertThatThrownBy(() -> ChatTemplate.read(tmp)).hasMessageContaining("no template named 'default'");
         Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"chat_template\": \"x\", \"eos_token\": 5}");
         assertThatThrownBy(() -> ChatTemplate.read(tmp)).hasMessageContaining("eos_token must be a token string");
-        Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"chat_template\": \"x\", \"chat_template\": \"y\"}");
-        assertThatThrownBy(() -> ChatTemplate.read(tmp)).hasMessageContaining("is not a JSON object")
-                .hasMessageContaining("'chat_template'");
+        Files.writeString(tmp.resolve("tokenizer_config.json"), "[\"chat_template\"]");
+        assertThatThrownBy(() -> ChatTemplate.read(tmp)).hasMessageContaining("is not a JSON object");
         Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"chat_template\": \"a\\n{% if %}\"}");
         assertThatThrownBy(() -> ChatTemplate.read(tmp)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("chat_template: Chat template line 2");
