@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             TokenizeCommand.class,
             DetokenizeCommand.class,
+            RenderChatCommand.class,
             PretrainCommand.class,
             FinetuneClassifierCommand.class,
             ClassifyCommand.class,

@@ -29,6 +29,8 @@ import dev.jgpt.model.generate.SamplingConfig;
 import dev.jgpt.model.generate.TextGenerator;
 import dev.jgpt.model.gpt2.GptConfig;
 import dev.jgpt.model.lora.LoraConfig;
+import dev.jgpt.model.tokenizer.ChatMessage;
+import dev.jgpt.model.tokenizer.ChatTemplate;
 import dev.jgpt.model.tokenizer.Tokenizer;
 import dev.jgpt.model.tokenizer.Tokenizers;
 import dev.jgpt.training.ClassifierConfig;
@@ -78,6 +80,21 @@ final class DocSnippets {
             Map<String, Parameter> weights = model.namedParameters(); // HuggingFace names: "wte.weight", ...
         }
         // end-snippet
+    }
+
+    static String chatTemplate(Path qwen3) throws Exception {
+        // snippet:chat-template
+        // qwen3: a model folder with a chat template, e.g. Path.of("Qwen3-0.6B")
+        ChatTemplate template = ChatTemplate.read(qwen3).orElseThrow();   // empty: the folder has none
+        String prompt = template.render(
+                List.of(new ChatMessage("system", "You are concise."), ChatMessage.user("Name a colour.")),
+                true,                                                      // add_generation_prompt
+                Map.of("enable_thinking", false));                         // template arguments
+        try (Tokenizer tokenizer = Tokenizers.forModel(qwen3)) {
+            long[] ids = tokenizer.encode(prompt);                         // adds nothing: the text has it all
+        }
+        // end-snippet
+        return prompt;
     }
 
     static void generation(Path gpt2, Path runs) throws Exception {

@@ -115,5 +115,8 @@ class DocSnippetsTest {
         assertThat(tmp.resolve("ckpt").resolve("config.json")).exists();
         DocSnippets.pretraining(tmp);
         DocSnippets.datasets();
+        assertThat(DocSnippets.chatTemplate(TestData.modelFolder("qwen3-tiny", tmp))).isEqualTo(
+                "<|im_start|>system\nYou are concise.<|im_end|>\n<|im_start|>user\nName a colour.<|im_end|>\n"
+                        + "<|im_start|>assistant\n<think>\n\n</think>\n\n");
     }
 }
