@@ -24,6 +24,11 @@ final class DetokenizeCommand implements Callable<Integer> {
     public Integer call() {
         try (Tokenizer tokenizer = ModelSource.tokenizer(model)) {
             spec.commandLine().getOut().println(tokenizer.decode(ids));
+            long unknown = java.util.Arrays.stream(ids).filter(id -> id >= tokenizer.vocabSize()).count();
+            if (unknown > 0) {
+                spec.commandLine().getErr().printf(java.util.Locale.ROOT, "note: %d id(s) past the tokenizer's %,d"
+                        + " tokens (the model's padded vocabulary) have no text%n", unknown, tokenizer.vocabSize());
+            }
         }
         return 0;
     }

@@ -161,10 +161,14 @@ class JgptCliTest {
         Result decoded = run("detokenize", "--model", dir.toString(), ids);
         assertThat(decoded.code()).as(decoded.err()).isZero();
         assertThat(decoded.out().strip()).isEqualTo(vector.get("decoded").getAsString().strip());
-        // an id in Qwen3's padded vocabulary, past the tokenizer's last token: one error, no crash
-        Result padded = run("detokenize", "--model", dir.toString(), "151900");
-        assertThat(padded.code()).isEqualTo(1);
-        assertThat(padded.err()).startsWith("error:").doesNotContain("\tat ");
+        // an id in Qwen3's padded vocabulary, past the tokenizer's last token: no text, as HF's decode
+        Result padded = run("detokenize", "--model", dir.toString(), ids + ",151900");
+        assertThat(padded.code()).as(padded.err()).isZero();
+        assertThat(padded.out().strip()).isEqualTo(vector.get("decoded").getAsString().strip());
+        assertThat(padded.err()).contains("note: 1 id(s) past the tokenizer's 151,669 tokens");
+        Result negative = run("detokenize", "--model", dir.toString(), "5,-3");
+        assertThat(negative.code()).isEqualTo(1);
+        assertThat(negative.err()).startsWith("error:").contains("outside the vocabulary").doesNotContain("\tat ");
     }
 
     /** Issue 16's counts, from the shapes alone: nothing is downloaded or allocated. */

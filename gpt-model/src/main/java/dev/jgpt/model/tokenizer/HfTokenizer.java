@@ -254,10 +254,20 @@ public final class HfTokenizer implements Tokenizer {
         return tokenizer.encode(text, true, false).getIds();
     }
 
+    /**
+     * {@inheritDoc} Ids past the tokenizer's last token (a padded embedding's extra rows) give no
+     * text, as HF's {@code decode} skips them; a negative id is an error.
+     */
     @Override
     public String decode(long[] ids) {
-        Tokenizer.requireInVocabulary(ids, vocabSize);
-        return tokenizer.decode(ids, false);
+        for (long id : ids) {
+            if (id < 0) {
+                throw new IllegalArgumentException("Token id " + id + " is outside the vocabulary [0, " + vocabSize + ")");
+            }
+        }
+        // ids past the tokenizer's last token (a model's padded vocabulary: Qwen3's embedding has
+        // 151,936 rows for 151,669 tokens) decode to nothing, as HF's decode skips them
+        return tokenizer.decode(Arrays.stream(ids).filter(id -> id < vocabSize).toArray(), false);
     }
 
     @Override

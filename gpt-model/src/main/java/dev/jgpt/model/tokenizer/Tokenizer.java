@@ -24,7 +24,8 @@ public interface Tokenizer extends AutoCloseable {
     /**
      * The text of {@code ids}, special tokens included as text.
      *
-     * @throws IllegalArgumentException for an id outside the vocabulary
+     * @throws IllegalArgumentException for an id outside the vocabulary (for {@link HfTokenizer},
+     *     only a negative one: ids past its last token decode to nothing, as in HF)
      */
     String decode(long[] ids);
 
