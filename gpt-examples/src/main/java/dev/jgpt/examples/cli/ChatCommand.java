@@ -1,6 +1,8 @@
 package dev.jgpt.examples.cli;
 
 import dev.jgpt.model.LanguageModel;
+import dev.jgpt.model.generate.ChatFormat;
+import dev.jgpt.model.generate.ChatSession;
 import dev.jgpt.model.generate.SamplingConfig;
 import dev.jgpt.model.generate.TextGenerator;
 import dev.jgpt.model.io.PromptFormatFile;
@@ -18,9 +20,10 @@ import picocli.CommandLine.Option;
 
 /** {@code jgpt chat}: an interactive prompt for an instruction-tuned model. */
 @Command(name = "chat", mixinStandardHelpOptions = true,
-        description = "Chat with an instruction-tuned model: each line is wrapped in the Alpaca prompt and the"
-                + " response streams back. A line 'instruction || input' fills the input field; /exit or"
-                + " end of input quits.")
+        description = "Chat with a model: with its folder's chat template (Qwen3, Llama 3.2) the conversation is"
+                + " kept and rendered whole each turn (/reset clears it); otherwise each line is wrapped in the Alpaca"
+                + " prompt of a model tuned here ('instruction || input' fills the input field). /exit or end of"
+                + " input quits.")
 final class ChatCommand implements Callable<Integer> {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -37,6 +40,13 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--max-new-tokens", defaultValue = "256", description = "(default: ${DEFAULT-VALUE})")
     int maxNewTokens;
 
+    @Option(names = "--system", description = "A system message opening the conversation (models with a chat template).")
+    String system;
+
+    @Option(names = "--template-arg", paramLabel = "NAME=VALUE",
+            description = "A chat-template variable, e.g. enable_thinking=false (VALUE read as JSON when valid JSON).")
+    java.util.Map<String, String> templateArgs = new java.util.LinkedHashMap<>();
+
     @Override
     public Integer call() throws Exception {
         PrintWriter o = spec.commandLine().getOut();
@@ -50,8 +60,13 @@ final class ChatCommand implements Callable<Integer> {
         try (LanguageModel lm = dtype.convert(ModelSource.load(model, device.device())); Tokenizer tokenizer = ModelSource.tokenizer(model)) {
             TextGenerator generator = new TextGenerator(lm, tokenizer);
             sampling = sampling.withEndIdsOf(tokenizer); // every end id the model's tokenizer has
-            PromptFormat format = PromptFormatFile.read(Paths.get(model));
+            ChatFormat chat = ChatFormat.forModel(Paths.get(model));
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            if (chat.hasTemplate()) {
+                return converse(o, in, new ChatSession(generator, tokenizer, chat, lm.config().contextLength(),
+                        RenderChatCommand.arguments(templateArgs), system), sampling);
+            }
+            PromptFormat format = PromptFormatFile.read(Paths.get(model));
             o.println("Instruction-tuned chat (Alpaca format). Type an instruction, 'instruction || input', or /exit.");
             while (true) {
                 o.print("> ");
@@ -76,5 +91,41 @@ final class ChatCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** A conversation rendered by the model's chat template, kept across turns; /reset starts over. */
+    private static int converse(PrintWriter o, BufferedReader in, ChatSession session, SamplingConfig sampling)
+            throws java.io.IOException {
+        o.println("Chat (the model's chat template; the conversation is kept). Type a message, /reset, or /exit.");
+        while (true) {
+            o.print("> ");
+            o.flush();
+            String line = in.readLine();
+            if (line == null || line.strip().equals("/exit")) {
+                return 0;
+            }
+            if (line.strip().equals("/reset")) {
+                session.reset();
+                o.println("(conversation cleared)");
+                continue;
+            }
+            if (line.isBlank()) {
+                continue;
+            }
+            int dropped = session.droppedExchanges();
+            try {
+                session.reply(line.strip(), sampling, piece -> {
+                    o.print(piece);
+                    o.flush();
+                });
+            } catch (IllegalArgumentException e) {
+                o.println("error: " + e.getMessage());
+                continue;
+            }
+            o.println();
+            if (session.droppedExchanges() > dropped) {
+                o.println("(the oldest exchanges were dropped to fit the model's context)");
+            }
+        }
     }
 }

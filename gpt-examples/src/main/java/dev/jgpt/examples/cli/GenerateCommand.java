@@ -87,7 +87,8 @@ final class GenerateCommand implements Callable<Integer> {
                 config = config.withEndIdsOf(tokenizer); // every end id the model's folder declares
             }
             Generator generator = new Generator(lm, !noKvCache);
-            long[] promptIds = prompt.ids != null ? prompt.ids : tokenizer.encode(prompt.text);
+            // a text prompt starts a document: the tokenizer's own special tokens (Llama's BOS), as HF's generate
+            long[] promptIds = prompt.ids != null ? prompt.ids : tokenizer.encodeWithSpecialTokens(prompt.text);
             if (promptIds.length == 0) {
                 throw new IllegalArgumentException("The prompt is empty: give some text to continue");
             }

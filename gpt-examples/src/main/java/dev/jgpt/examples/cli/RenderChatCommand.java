@@ -3,7 +3,7 @@ package dev.jgpt.examples.cli;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import dev.jgpt.model.io.PromptFormatFile;
+import dev.jgpt.model.generate.ChatFormat;
 import dev.jgpt.model.io.StrictJson;
 import dev.jgpt.model.tokenizer.ChatMessage;
 import dev.jgpt.model.tokenizer.ChatTemplate;
@@ -64,22 +64,14 @@ final class RenderChatCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--model " + model + " is not a model folder");
         }
         List<ChatMessage> conversation = readMessages(messages);
-        Optional<ChatTemplate> template = ChatTemplate.read(model);
-        String text;
-        if (template.isPresent()) {
-            text = template.get().render(conversation, !noGenerationPrompt, arguments(templateArgs));
-        } else {
-            if (noGenerationPrompt) {
-                throw new IllegalArgumentException(model + " has no chat template, and its prompt format ("
-                        + PromptFormatFile.read(model).fileName() + ") always ends with the response prefix:"
-                        + " --no-generation-prompt does not apply");
-            }
-            if (!templateArgs.isEmpty()) {
-                spec.commandLine().getErr().println("note: " + model + " has no chat template; --template-arg"
-                        + " is ignored");
-            }
-            text = PromptFormatFile.read(model).render(conversation);
+        ChatFormat format = ChatFormat.forModel(model);
+        Map<String, Object> args = arguments(templateArgs);
+        if (!format.hasTemplate() && !args.isEmpty()) {
+            spec.commandLine().getErr().println("note: " + model + " has no chat template (it uses the "
+                    + format.describe() + "); --template-arg is ignored");
+            args = Map.of();
         }
+        String text = format.render(conversation, !noGenerationPrompt, args);
         spec.commandLine().getOut().print(text);
         if (printIds) {
             try (Tokenizer tokenizer = ModelSource.tokenizer(model.toString())) {
@@ -140,7 +132,7 @@ final class RenderChatCommand implements Callable<Integer> {
         for (Map.Entry<String, String> e : raw.entrySet()) {
             Object value;
             try {
-                value = javaValue(StrictJson.parse(e.getValue()));
+                value = ChatFormat.javaValue(StrictJson.parse(e.getValue()));
             } catch (JsonParseException notJson) {
                 value = e.getValue();
             }
@@ -149,35 +141,4 @@ final class RenderChatCommand implements Callable<Integer> {
         return out;
     }
 
-    private static Object javaValue(JsonElement e) {
-        if (e.isJsonNull()) {
-            return null;
-        }
-        if (e.isJsonArray()) {
-            List<Object> out = new ArrayList<>();
-            e.getAsJsonArray().forEach(x -> out.add(javaValue(x)));
-            return out;
-        }
-        if (e.isJsonObject()) {
-            Map<String, Object> out = new LinkedHashMap<>();
-            e.getAsJsonObject().entrySet().forEach(x -> out.put(x.getKey(), javaValue(x.getValue())));
-            return out;
-        }
-        if (e.getAsJsonPrimitive().isBoolean()) {
-            return e.getAsBoolean();
-        }
-        if (e.getAsJsonPrimitive().isString()) {
-            return e.getAsString();
-        }
-        java.math.BigDecimal n = e.getAsBigDecimal();
-        String text = e.getAsString();
-        if (!text.contains(".") && !text.contains("e") && !text.contains("E")) {
-            try {
-                return n.longValueExact();
-            } catch (ArithmeticException ignored) {
-                // too large for a long: a float, as far as it goes
-            }
-        }
-        return n.doubleValue();
-    }
 }

@@ -3,7 +3,6 @@ package dev.jgpt.examples.cli;
 import dev.jgpt.examples.serve.CompletionService;
 import dev.jgpt.examples.serve.OpenAiServer;
 import dev.jgpt.model.LanguageModel;
-import dev.jgpt.model.io.PromptFormatFile;
 import dev.jgpt.model.tokenizer.Tokenizer;
 import java.io.PrintWriter;
 import java.nio.file.Paths;
@@ -78,8 +77,11 @@ final class ServeCommand implements Callable<Integer> {
                 tokenizer = ModelSource.tokenizer(model);
                 // inference only: weights that need no gradient record no graph on any thread
                 lm.block().freezeParameters(true);
+                dev.jgpt.model.generate.GenerationConfig recommended = ModelSource.generationConfig(model);
                 OpenAiServer server = new OpenAiServer(new CompletionService(lm, tokenizer),
-                        PromptFormatFile.read(Paths.get(model)), name, host, port, maxConcurrency, maxQueue);
+                        dev.jgpt.model.generate.ChatFormat.forModel(Paths.get(model)),
+                        recommended.equals(dev.jgpt.model.generate.GenerationConfig.NONE) ? OpenAiServer.OPENAI_DEFAULTS
+                                : recommended, name, host, port, maxConcurrency, maxQueue);
                 return new Served(lm, tokenizer, server);
             } catch (java.io.IOException | RuntimeException e) {
                 if (tokenizer != null) {

@@ -18,6 +18,8 @@ public final class CompletionService {
      * A validated request.
      *
      * @param prompt the text to continue
+     * @param chat whether {@code prompt} is a rendered chat, which holds its special tokens (encoded
+     *     as it is); a plain prompt gets the tokenizer's own (Llama's BOS), as HF's servers do
      * @param maxTokens most new tokens
      * @param temperature 0 for greedy
      * @param topP nucleus mass in (0, 1]
@@ -25,7 +27,7 @@ public final class CompletionService {
      * @param stop up to 4 stop sequences (not included in the text)
      * @param seed sampling seed
      */
-    public record Request(String prompt, int maxTokens, float temperature, float topP, int topK,
+    public record Request(String prompt, boolean chat, int maxTokens, float temperature, float topP, int topK,
             List<String> stop, long seed) {}
 
     /**
@@ -73,9 +75,13 @@ public final class CompletionService {
         return lm.config().contextLength();
     }
 
-    /** The number of tokens of {@code text}. */
-    public int countTokens(String text) {
-        return tokenizer.encode(text).length;
+    /** The number of tokens of {@code text}, a rendered chat or a plain prompt. */
+    public int countTokens(String text, boolean chat) {
+        return encode(text, chat).length;
+    }
+
+    private long[] encode(String text, boolean chat) {
+        return chat ? tokenizer.encode(text) : tokenizer.encodeWithSpecialTokens(text);
     }
 
     /**
@@ -84,7 +90,7 @@ public final class CompletionService {
      * @throws InvalidRequest if the prompt is empty or prompt + max_tokens exceed the context
      */
     public long[] check(Request r) {
-        long[] ids = tokenizer.encode(r.prompt());
+        long[] ids = encode(r.prompt(), r.chat());
         if (ids.length == 0) {
             throw new InvalidRequest("prompt", "The prompt is empty");
         }

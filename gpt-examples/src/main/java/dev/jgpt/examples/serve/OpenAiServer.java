@@ -11,6 +11,8 @@ import com.google.gson.JsonPrimitive;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.jgpt.model.tokenizer.ChatMessage;
+import dev.jgpt.model.generate.ChatFormat;
+import dev.jgpt.model.generate.GenerationConfig;
 import dev.jgpt.model.tokenizer.PromptFormat;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -29,7 +31,8 @@ import java.util.concurrent.TimeUnit;
  * streams chunked responses, which is all server-sent events need): {@code GET /} (a chat page
  * that streams from {@code /v1/chat/completions}), {@code GET /health}, {@code
  * GET /v1/models}, {@code POST /v1/completions} and {@code POST /v1/chat/completions} (messages
- * rendered with the model's {@link PromptFormat}), {@code stream: true} as server-sent events in
+ * rendered with the model's {@link ChatFormat}: its chat template, with {@code chat_template_kwargs},
+ * or its stored {@link PromptFormat}), {@code stream: true} as server-sent events in
  * OpenAI's chunk formats ending in {@code data: [DONE]}. At most {@code maxConcurrency} generations run at once and
  * at most {@code maxQueue} more wait for a slot (each up to {@link #QUEUE_WAIT_SECONDS} s, then 503); a request beyond
  * that gets 429 with {@code Retry-After} at once, so memory and waiting stay bounded under any load.
@@ -47,7 +50,8 @@ public final class OpenAiServer implements AutoCloseable {
     public static final int QUEUE_WAIT_SECONDS = 30;
 
     private final CompletionService service;
-    private final PromptFormat format;
+    private final ChatFormat format;
+    private final GenerationConfig defaults;
     private final String modelName;
     private final Semaphore slots;
     private final Semaphore admission;
@@ -63,21 +67,27 @@ public final class OpenAiServer implements AutoCloseable {
      */
     public OpenAiServer(CompletionService service, String modelName, String host, int port, int maxConcurrency)
             throws IOException {
-        this(service, PromptFormat.ALPACA, modelName, host, port, maxConcurrency, 0);
+        this(service, ChatFormat.of(PromptFormat.ALPACA), OPENAI_DEFAULTS, modelName, host, port, maxConcurrency, 0);
     }
 
+    /** The sampling of a request that sets none, for a model folder that recommends none: OpenAI's (temperature 1). */
+    public static final GenerationConfig OPENAI_DEFAULTS = new GenerationConfig(true, 1f, 0, 1f);
+
     /**
-     * As above, rendering chat messages with {@code format} (the one stored with the model) and
+     * As above, rendering chat messages with {@code format} (the model's chat template, or the
+     * prompt format stored with it), sampling as {@code defaults} (the folder's {@code
+     * generation_config.json}, else {@link #OPENAI_DEFAULTS}) where a request sets nothing, and
      * letting up to {@code maxQueue} requests wait for a slot.
      */
-    public OpenAiServer(CompletionService service, PromptFormat format, String modelName, String host, int port,
-            int maxConcurrency, int maxQueue) throws IOException {
+    public OpenAiServer(CompletionService service, ChatFormat format, GenerationConfig defaults, String modelName,
+            String host, int port, int maxConcurrency, int maxQueue) throws IOException {
         if (maxConcurrency < 1 || maxQueue < 0) {
             throw new IllegalArgumentException("maxConcurrency must be >= 1 and maxQueue >= 0, got " + maxConcurrency
                     + " and " + maxQueue);
         }
         this.service = service;
         this.format = format;
+        this.defaults = defaults;
         this.modelName = modelName;
         this.maxConcurrency = maxConcurrency;
         this.slots = new Semaphore(maxConcurrency);
@@ -388,7 +398,7 @@ public final class OpenAiServer implements AutoCloseable {
         if (!b.has("prompt") || b.get("prompt").isJsonNull()) {
             throw new CompletionService.InvalidRequest("prompt", "'prompt' is required");
         }
-        return sampling(b, prompt(b.get("prompt")), 16);
+        return sampling(b, prompt(b.get("prompt")), false, 16);
     }
 
     /**
@@ -411,22 +421,64 @@ public final class OpenAiServer implements AutoCloseable {
             }
             JsonObject o = e.getAsJsonObject();
             String role = o.has("role") && o.get("role").isJsonPrimitive() ? o.get("role").getAsString() : "";
-            if (!(role.equals("user") || role.equals("assistant") || (role.equals("system") && i == 0))) {
+            // a chat template knows its own roles (tool, ...) and refuses what it cannot render
+            boolean known = format.hasTemplate() ? !role.isEmpty()
+                    : role.equals("user") || role.equals("assistant") || (role.equals("system") && i == 0);
+            if (!known) {
                 throw new CompletionService.InvalidRequest(at + ".role", "'" + at + ".role' must be user or"
                         + " assistant (or system, first), got '" + role + "'");
             }
-            if (!o.has("content") || !o.get("content").isJsonPrimitive() || !o.get("content").getAsJsonPrimitive()
-                    .isString()) {
-                throw new CompletionService.InvalidRequest(at + ".content", "'" + at + ".content' must be a string");
-            }
-            messages.add(new ChatMessage(role, o.get("content").getAsString()));
+            messages.add(new ChatMessage(role, content(o.get("content"), at + ".content")));
         }
-        if (!messages.get(messages.size() - 1).role().equals("user")) {
+        if (!format.hasTemplate() && !messages.get(messages.size() - 1).role().equals("user")) {
             throw new CompletionService.InvalidRequest("messages", "The last message must be the user's");
         }
-        String prompt = format.render(messages);
-        int room = service.contextLength() - service.countTokens(prompt);
-        return sampling(b, prompt, Math.max(1, Math.min(256, room)));
+        java.util.Map<String, Object> kwargs = java.util.Map.of();
+        JsonElement k = b.get("chat_template_kwargs");
+        if (k != null && !k.isJsonNull()) {
+            if (!k.isJsonObject()) {
+                throw new CompletionService.InvalidRequest("chat_template_kwargs",
+                        "'chat_template_kwargs' must be an object, e.g. {\"enable_thinking\": false}");
+            }
+            if (!format.hasTemplate()) {
+                throw new CompletionService.InvalidRequest("chat_template_kwargs", "This model has no chat template"
+                        + " (it uses the " + format.describe() + "): 'chat_template_kwargs' does not apply");
+            }
+            kwargs = ChatFormat.argumentsOf(k.getAsJsonObject());
+        }
+        String prompt;
+        try {
+            prompt = format.prompt(messages, kwargs);
+        } catch (IllegalArgumentException e) {
+            throw new CompletionService.InvalidRequest("messages", e.getMessage());
+        }
+        int room = service.contextLength() - service.countTokens(prompt, true);
+        return sampling(b, prompt, true, Math.max(1, Math.min(256, room)));
+    }
+
+    /** A message's content: a string, or OpenAI's list of parts whose {@code text} parts are joined. */
+    private static String content(JsonElement c, String at) {
+        if (c != null && c.isJsonPrimitive() && c.getAsJsonPrimitive().isString()) {
+            return c.getAsString();
+        }
+        if (c != null && c.isJsonArray()) {
+            StringBuilder sb = new StringBuilder();
+            for (JsonElement part : c.getAsJsonArray()) {
+                if (!part.isJsonObject() || !"text".equals(stringOrNull(part.getAsJsonObject(), "type"))
+                        || stringOrNull(part.getAsJsonObject(), "text") == null) {
+                    throw new CompletionService.InvalidRequest(at, "'" + at + "' parts must be {\"type\": \"text\","
+                            + " \"text\": ...}: only text is supported");
+                }
+                sb.append(part.getAsJsonObject().get("text").getAsString());
+            }
+            return sb.toString();
+        }
+        throw new CompletionService.InvalidRequest(at, "'" + at + "' must be a string");
+    }
+
+    private static String stringOrNull(JsonObject o, String name) {
+        JsonElement e = o.get(name);
+        return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isString() ? e.getAsString() : null;
     }
 
     private void checkModel(JsonObject b) {
@@ -440,7 +492,7 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     /** The sampling fields shared by both endpoints. */
-    private CompletionService.Request sampling(JsonObject b, String prompt, int defaultMaxTokens) {
+    private CompletionService.Request sampling(JsonObject b, String prompt, boolean chat, int defaultMaxTokens) {
         // chat clients of today send max_completion_tokens (max_tokens is its deprecated name)
         String limit = b.has("max_completion_tokens") && !b.get("max_completion_tokens").isJsonNull()
                 ? "max_completion_tokens" : "max_tokens";
@@ -448,16 +500,19 @@ public final class OpenAiServer implements AutoCloseable {
         if (maxTokens < 1) {
             throw new CompletionService.InvalidRequest(limit, "'" + limit + "' must be >= 1, got " + maxTokens);
         }
-        float temperature = number(b, "temperature", 1f);
+        Float given = number(b, "temperature");
+        float temperature = given == null ? 0f : given;
         if (!(temperature >= 0) || temperature > 2) {
             throw new CompletionService.InvalidRequest("temperature", "'temperature' must be in [0, 2], got "
                     + temperature);
         }
-        float topP = number(b, "top_p", 1f);
+        Float givenTopP = number(b, "top_p");
+        float topP = givenTopP == null ? 1f : givenTopP;
         if (!(topP > 0 && topP <= 1)) {
             throw new CompletionService.InvalidRequest("top_p", "'top_p' must be in (0, 1], got " + topP);
         }
-        int topK = integer(b, "top_k", 0);
+        Integer givenTopK = b.has("top_k") && !b.get("top_k").isJsonNull() ? integer(b, "top_k", 0) : null;
+        int topK = givenTopK == null ? 0 : givenTopK;
         if (topK < 0) {
             throw new CompletionService.InvalidRequest("top_k", "'top_k' must be >= 0 (0 = off), got " + topK);
         }
@@ -466,7 +521,10 @@ public final class OpenAiServer implements AutoCloseable {
             throw new CompletionService.InvalidRequest("n", "Only n = 1 is supported, got " + n);
         }
         long seed = b.has("seed") && !b.get("seed").isJsonNull() ? integer(b, "seed", 0) : System.nanoTime();
-        return new CompletionService.Request(prompt, maxTokens, temperature, topP, topK, stops(b), seed);
+        // what the request leaves out comes from the model's generation_config.json (else OpenAI's defaults)
+        dev.jgpt.model.generate.SamplingConfig s = defaults.sampling(maxTokens, given, givenTopK, givenTopP, seed);
+        return new CompletionService.Request(prompt, chat, maxTokens, s.temperature(), s.topP(), s.topK(), stops(b),
+                seed);
     }
 
     private static String prompt(JsonElement e) {
@@ -527,10 +585,10 @@ public final class OpenAiServer implements AutoCloseable {
         return (int) v;
     }
 
-    private static float number(JsonObject b, String name, float fallback) {
+    private static Float number(JsonObject b, String name) {
         JsonElement e = b.get(name);
         if (e == null || e.isJsonNull()) {
-            return fallback;
+            return null;
         }
         if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
             throw new CompletionService.InvalidRequest(name, "'" + name + "' must be a number");

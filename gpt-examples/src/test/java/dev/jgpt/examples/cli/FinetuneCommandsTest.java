@@ -189,6 +189,23 @@ class FinetuneCommandsTest {
     }
 
     @Test
+    void chatKeepsTheConversationWhenTheModelHasAChatTemplate() {
+        InputStream stdin = System.in;
+        try {
+            System.setIn(new ByteArrayInputStream("Name a colour.\nAnother one?\n/reset\nHi\n/exit\n"
+                    .getBytes(StandardCharsets.UTF_8)));
+            JgptCliTest.Result r = run("chat", "--model", TestData.modelFolder("qwen3-tiny", tmp).toString(),
+                    "--max-new-tokens", "4", "--temperature", "0", "--system", "Be brief.",
+                    "--template-arg", "enable_thinking=false");
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(r.out()).contains("the conversation is kept").contains("(conversation cleared)");
+            assertThat(r.out().split("> ", -1)).hasSize(6); // five prompts: three messages, /reset, /exit
+        } finally {
+            System.setIn(stdin);
+        }
+    }
+
+    @Test
     void evaluateResponsesNamesABadEntry() throws Exception {
         Path file = tmp.resolve("r.json");
         Files.writeString(file, "[{\"instruction\": \"i\", \"output\": \"o\"}]");

@@ -217,4 +217,30 @@ class ChatPageBrowserTest {
         assertThat(text(a5)).isEqualTo(tiny.chatGreedy(conversation, 8));
         assertThat(a5.findElement(By.className("meta")).getText()).startsWith(promptTokens(conversation) + " prompt + ");
     }
+
+    /** The same page on a Qwen3 folder: answers rendered by its chat template, the conversation carried. */
+    @Test
+    void chatsWithAFamilyModelThroughItsChatTemplate(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        try (TinyServer qwen = TinyServer.family("qwen3-tiny", tmp, 1)) {
+            driver.get(qwen.url("/"));
+            waitUpTo(20).until(d -> d.findElement(By.id("model")).getText().equals("qwen3-tiny"));
+            set("temperature", "0");
+            set("max-tokens", "8");
+            ChatMessage q1 = new ChatMessage("user", "Name a colour.");
+            say(q1.content());
+            WebElement a1 = awaitAnswer(1);
+            String reply1 = qwen.chatGreedy(List.of(q1), 8);
+            assertThat(text(a1)).isEqualTo(reply1);
+            assertThat(a1.findElement(By.className("meta")).getText())
+                    .startsWith(qwen.chatTokens(List.of(q1)) + " prompt + ");
+            ChatMessage q2 = new ChatMessage("user", "Another one?");
+            say(q2.content());
+            WebElement a2 = awaitAnswer(2);
+            List<ChatMessage> conversation = List.of(q1, new ChatMessage("assistant", reply1), q2);
+            assertThat(text(a2)).isEqualTo(qwen.chatGreedy(conversation, 8));
+            assertThat(a2.findElement(By.className("meta")).getText())
+                    .startsWith(qwen.chatTokens(conversation) + " prompt + ");
+            screenshot("chat-page-qwen3.png");
+        }
+    }
 }

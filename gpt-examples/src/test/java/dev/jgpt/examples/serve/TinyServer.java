@@ -1,20 +1,27 @@
 package dev.jgpt.examples.serve;
 
 import dev.jgpt.model.LanguageModel;
+import dev.jgpt.model.generate.ChatFormat;
+import dev.jgpt.model.generate.GenerationConfig;
 import dev.jgpt.model.generate.Generator;
 import dev.jgpt.model.generate.SamplingConfig;
+import dev.jgpt.model.testing.TestData;
 import dev.jgpt.model.testing.TinyGpt2Fixture;
 import dev.jgpt.model.tokenizer.ChatMessage;
 import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
 import dev.jgpt.model.tokenizer.PromptFormat;
 import dev.jgpt.model.tokenizer.Tokenizer;
+import dev.jgpt.model.tokenizer.Tokenizers;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The server on the tiny fixture model over loopback, as {@code jgpt serve} sets it up, plus the
- * reference texts the serving tests compare with: the {@link Generator}'s own greedy output
- * (which {@code GeneratorTest} checks against the fixture's reference ids).
+ * The server on a tiny fixture model over loopback, as {@code jgpt serve} sets it up (GPT-2 with
+ * the Alpaca format, or a family folder with its chat template, tokenizer and generation
+ * config), plus the reference texts the serving tests compare with: the {@link Generator}'s own
+ * greedy output (which {@code GeneratorTest} and {@code FamilyFixturesTest} check against the
+ * fixtures' reference ids).
  */
 final class TinyServer implements AutoCloseable {
 
@@ -23,14 +30,33 @@ final class TinyServer implements AutoCloseable {
 
     final LanguageModel lm;
     final Tokenizer tokenizer;
+    final ChatFormat format;
     final OpenAiServer server;
+    final String model;
 
     private TinyServer(int maxConcurrency, int maxQueue) throws IOException {
         lm = LanguageModel.load(TinyGpt2Fixture.load().dir);
         lm.block().freezeParameters(true);
         tokenizer = Gpt2Tokenizer.builtIn();
-        server = new OpenAiServer(new CompletionService(lm, tokenizer), PromptFormat.ALPACA, MODEL, "127.0.0.1", 0,
-                maxConcurrency, maxQueue);
+        format = ChatFormat.of(PromptFormat.ALPACA);
+        model = MODEL;
+        server = new OpenAiServer(new CompletionService(lm, tokenizer), format, OpenAiServer.OPENAI_DEFAULTS, MODEL,
+                "127.0.0.1", 0, maxConcurrency, maxQueue);
+    }
+
+    private TinyServer(Path folder, int maxConcurrency) throws IOException {
+        lm = LanguageModel.load(folder);
+        lm.block().freezeParameters(true);
+        tokenizer = Tokenizers.forModel(folder);
+        format = ChatFormat.forModel(folder);
+        model = folder.getFileName().toString();
+        server = new OpenAiServer(new CompletionService(lm, tokenizer), format, GenerationConfig.read(folder), model,
+                "127.0.0.1", 0, maxConcurrency, 0);
+    }
+
+    /** A server over the model folder {@code testdata/<fixture>} (copied into {@code dir}), named after it. */
+    static TinyServer family(String fixture, Path dir, int maxConcurrency) throws IOException {
+        return new TinyServer(TestData.modelFolder(fixture, dir), maxConcurrency);
     }
 
     /** A server with {@code maxConcurrency} slots and no queue. */
@@ -53,20 +79,49 @@ final class TinyServer implements AutoCloseable {
         return tokenizer.decode(greedyIds(prompt, maxTokens));
     }
 
-    /** The token ids of {@link #greedy}. */
+    /** The token ids of {@link #greedy}: a plain prompt, with the tokenizer's own special tokens. */
     long[] greedyIds(String prompt, int maxTokens) {
-        return new Generator(lm).generate(tokenizer.encode(prompt),
-                SamplingConfig.greedy(maxTokens).withEndOfText(SamplingConfig.GPT2_END_OF_TEXT), null);
+        return greedyIdsOf(tokenizer.encodeWithSpecialTokens(prompt), maxTokens);
+    }
+
+    private long[] greedyIdsOf(long[] promptIds, int maxTokens) {
+        return new Generator(lm).generate(promptIds, SamplingConfig.greedy(maxTokens).withEndIdsOf(tokenizer), null);
     }
 
     /** The greedy assistant reply to {@code messages}, rendered as the server renders them. */
     String chatGreedy(List<ChatMessage> messages, int maxTokens) {
-        return greedy(PromptFormat.ALPACA.render(messages), maxTokens);
+        return tokenizer.decode(chatGreedyIds(messages, maxTokens));
     }
 
-    /** Tokens in {@code text}. */
+    /** The token ids of {@link #chatGreedy}. */
+    long[] chatGreedyIds(List<ChatMessage> messages, int maxTokens) {
+        return chatGreedyIds(messages, java.util.Map.of(), maxTokens);
+    }
+
+    /** The token ids of {@link #chatGreedy} with template arguments. */
+    long[] chatGreedyIds(List<ChatMessage> messages, java.util.Map<String, ?> templateArgs, int maxTokens) {
+        return greedyIdsOf(tokenizer.encode(format.prompt(messages, templateArgs)), maxTokens);
+    }
+
+    /** The ids of sampling {@code messages}' reply as {@code sampling} says. */
+    long[] chatSampledIds(List<ChatMessage> messages, SamplingConfig sampling) {
+        return new Generator(lm).generate(tokenizer.encode(format.prompt(messages, java.util.Map.of())),
+                sampling.withEndIdsOf(tokenizer), null);
+    }
+
+    /** Tokens of the plain prompt {@code text}. */
     int tokens(String text) {
-        return tokenizer.encode(text).length;
+        return tokenizer.encodeWithSpecialTokens(text).length;
+    }
+
+    /** Tokens of the conversation's rendered prompt. */
+    int chatTokens(List<ChatMessage> messages) {
+        return chatTokens(messages, java.util.Map.of());
+    }
+
+    /** Tokens of the conversation's rendered prompt with template arguments. */
+    int chatTokens(List<ChatMessage> messages, java.util.Map<String, ?> templateArgs) {
+        return tokenizer.encode(format.prompt(messages, templateArgs)).length;
     }
 
     @Override
