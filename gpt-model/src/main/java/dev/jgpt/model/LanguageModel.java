@@ -186,8 +186,9 @@ public final class LanguageModel implements AutoCloseable {
      * on CPUs). Logits reach the sampler as FP32. Not for training: DJL has no autocast or loss
      * scaling. Close both models when done (this one can be closed at once).
      *
-     * @throws IllegalArgumentException for {@code BFLOAT16} (DJL 0.36's PyTorch engine aborts the
-     *     JVM on BF16 tensors and MXNet rejects them) or any other type
+     * @throws IllegalArgumentException for {@code BFLOAT16} (DJL 0.36 cannot make a BF16 tensor on
+     *     either engine: its PyTorch JNI has no mapping for the type and aborts the JVM on every call
+     *     that names it, MXNet throws; see {@code Bf16EngineProbeTest}) or any other type
      */
     public LanguageModel toDataType(ai.djl.ndarray.types.DataType type) {
         switch (type) {
@@ -195,8 +196,10 @@ public final class LanguageModel implements AutoCloseable {
             case FLOAT16:
                 break;
             case BFLOAT16:
-                throw new IllegalArgumentException("BF16 is not supported: DJL 0.36's PyTorch engine aborts"
-                        + " the JVM on BF16 tensors and MXNet rejects them; use fp32, or fp16 for inference");
+                throw new IllegalArgumentException("BF16 is not supported: DJL 0.36 cannot make a BF16 tensor"
+                        + " (its PyTorch engine has no mapping for the type and aborts the JVM on toType, create,"
+                        + " zeros or loading BF16; MXNet rejects it); BF16 checkpoints load widened to fp32: use"
+                        + " fp32, or fp16 for inference");
             default:
                 throw new IllegalArgumentException("Weights can be fp32 or fp16, not " + type);
         }

@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 final class DtypeOption {
 
     @Option(names = "--dtype", defaultValue = "fp32",
-            description = "Weights for inference: fp32, or fp16 (half the memory; fast on GPUs, slow on CPUs; not on MXNet). bf16 is refused: it crashes DJL's PyTorch engine (default: ${DEFAULT-VALUE}).")
+            description = "Weights for inference: fp32, or fp16 (half the memory; fast on GPUs, slow on CPUs; not on MXNet). bf16 is refused: DJL 0.36 cannot make a BF16 tensor (its PyTorch engine aborts the JVM on one, MXNet rejects it); BF16 checkpoints load as fp32 (default: ${DEFAULT-VALUE}).")
     String name;
 
     /** {@code lm} in the chosen type; closes {@code lm} when it returns a converted copy. */

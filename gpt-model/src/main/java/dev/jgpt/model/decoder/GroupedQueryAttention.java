@@ -103,22 +103,31 @@ public final class GroupedQueryAttention extends AbstractBlock {
         qh = RotaryEmbedding.apply(qh, cosSin);
         kh = RotaryEmbedding.apply(kh, cosSin);
         NDArray[] kv = pass.keysAndValues(layer, kh, vh);
-        NDArray keys = repeat(kv[0]);
-        NDArray values = repeat(kv[1]);
+        NDArray keys = kv[0];
+        NDArray values = kv[1];
+        long tk = keys.getShape().get(2);
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        NDArray scores = Scalars.mul(qh, scale).matMul(keys.transpose(0, 1, 3, 2)); // (B, H, Tq, Tk)
-        NDArray context = scores.add(pass.mask()).softmax(3).matMul(values); // (B, H, Tq, D)
-        return o.forward(ps, context.transpose(0, 2, 1, 3).reshape(b, t, (long) heads * headDim), training);
+        // the G = H / Hkv query heads of each key/value head attend as one group: (B, Hkv, G Tq, D)
+        // against that head's keys, so the cache is read in place instead of copied G times
+        // (repeat_interleave of the whole cache cost more than the layer's matmuls at 100 positions)
+        NDArray grouped = group(Scalars.mul(qh, scale), b, t);
+        NDArray scores = grouped.matMul(keys.transpose(0, 1, 3, 2)).reshape(b, heads, t, tk); // (B, H, Tq, Tk)
+        NDArray weights = group(scores.add(pass.mask()).softmax(3), b, t); // (B, Hkv, G Tq, Tk)
+        NDArray context = weights.matMul(values).reshape(b, heads, t, headDim); // (B, H, Tq, D)
+        long width = (long) heads * headDim;
+        // with one token (a decode step) (B, H, 1, D) and (B, 1, H, D) share a layout: one op, not two
+        NDArray merged = t == 1 ? context.reshape(b, t, width) : context.transpose(0, 2, 1, 3).reshape(b, t, width);
+        return o.forward(ps, merged, training);
     }
 
-    /** {@code (B, Hkv, T, D) -> (B, H, T, D)}, each key/value head repeated for its query heads. */
-    private NDArray repeat(NDArray x) {
-        return heads == kvHeads ? x : x.repeat(1, heads / kvHeads);
+    /** {@code (B, H, T, X) -> (B, Hkv, G T, X)}: query head {@code h} is row group {@code h % G} of kv head {@code h / G}. */
+    private NDArray group(NDArray x, long b, long t) {
+        return heads == kvHeads ? x : x.reshape(b, kvHeads, (heads / kvHeads) * t, x.getShape().get(3));
     }
 
     /** {@code (B, T, n D) -> (B, n, T, D)}. */
     private NDArray heads(NDArray x, long b, long t, int n) {
-        return x.reshape(b, t, n, headDim).transpose(0, 2, 1, 3);
+        return t == 1 ? x.reshape(b, n, t, headDim) : x.reshape(b, t, n, headDim).transpose(0, 2, 1, 3);
     }
 
     @Override

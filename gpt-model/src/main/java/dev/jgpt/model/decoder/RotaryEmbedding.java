@@ -3,7 +3,6 @@ package dev.jgpt.model.decoder;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 
 /**
  * Rotary position embeddings in HF's split-halves layout: the first and second halves of each
@@ -61,8 +60,10 @@ public final class RotaryEmbedding {
     }
 
     /**
-     * Cosines and sines for {@code t} positions from {@code offset}, each {@code (T, D)}, or for
-     * explicit {@code positions} {@code (B, T)} (a left-padded batch), each {@code (B, 1, T, D)}.
+     * Cosines and signed sines for {@code t} positions from {@code offset}, each {@code (T, D)},
+     * or for explicit {@code positions} {@code (B, T)} (a left-padded batch), each {@code (B, 1,
+     * T, D)}. The sines' first half is negated ({@code [-sin, sin]}), which {@link #apply}
+     * expects: {@code x2 * -sin} is exactly {@code -x2 * sin}.
      */
     public NDArray[] cosSin(NDManager manager, int offset, int t, NDArray positions) {
         long[] pos;
@@ -87,7 +88,7 @@ public final class RotaryEmbedding {
                 float s = (float) Math.sin(angle);
                 cos[p * headDim + i] = c;
                 cos[p * headDim + half + i] = c;
-                sin[p * headDim + i] = s;
+                sin[p * headDim + i] = -s; // the sign of rotate_half's -x2, so apply needs no neg
                 sin[p * headDim + half + i] = s;
             }
         }
@@ -106,11 +107,10 @@ public final class RotaryEmbedding {
      */
     public static NDArray apply(NDArray x, NDArray[] cosSin) {
         long d = x.getShape().get(3);
-        NDArray x1 = x.get(new NDIndex("..., :{}", d / 2));
-        NDArray x2 = x.get(new NDIndex("..., {}:", d / 2));
-        NDArray rotated = NDArrays.concat(new ai.djl.ndarray.NDList(x2.neg(), x1), 3);
-        NDArray cos = cosSin[0].toType(x.getDataType(), false);
+        ai.djl.ndarray.NDList halves = x.split(new long[] {d / 2}, 3); // one op for x1 and x2
+        NDArray rotated = NDArrays.concat(new ai.djl.ndarray.NDList(halves.get(1), halves.get(0)), 3);
+        NDArray cos = cosSin[0].toType(x.getDataType(), false); // no-ops when the types agree
         NDArray sin = cosSin[1].toType(x.getDataType(), false);
-        return x.mul(cos).add(rotated.mul(sin));
+        return x.mul(cos).add(rotated.mul(sin)); // x * cos + (-x2, x1) * sin, with the sign in sin
     }
 }
