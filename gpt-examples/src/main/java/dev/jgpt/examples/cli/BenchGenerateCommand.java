@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import dev.jgpt.model.LanguageModel;
-import dev.jgpt.model.decoder.DecoderConfig;
 import dev.jgpt.model.generate.Generator;
 import dev.jgpt.model.generate.SamplingConfig;
 import dev.jgpt.model.gpt2.GptConfig;
@@ -113,16 +112,12 @@ final class BenchGenerateCommand implements Callable<Integer> {
 
     /**
      * The preset as benchmarked: GPT-2 in OpenAI's layout (qkv bias, tied head, no dropout); a
-     * rotary decoder with its context cut to the {@code positions} the run uses, because the KV
-     * cache is allocated at the full context (Qwen3's 40,960 and Llama's 131,072 positions would
-     * take 9 GB) while rotary weights and per-token work do not depend on it.
+     * rotary decoder as published (its full context: the KV cache grows only to the positions
+     * the run uses).
      */
     static ModelConfig benchConfig(ModelConfig preset, int positions) {
         if (preset instanceof GptConfig gpt) {
             return gpt.withQkvBias(true).withTiedEmbeddings(true).withDropRate(0f);
-        }
-        if (preset instanceof DecoderConfig decoder && decoder.contextLength() > positions) {
-            return decoder.withContextLength(positions);
         }
         return preset;
     }
