@@ -85,6 +85,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
             prompt[i] = (6109 + 977L * i) % cfg.vocabSize();
         }
         double bandwidth = measureBandwidth(out);
+        double matVec = measureMatVec(out, bandwidth);
         try (LanguageModel lm = dtype.convert(LanguageModel.create(cfg, device.device(), 1))) {
             out.printf(Locale.ROOT, "model: %s (%s), %,d parameters, %s, batch 1, prompt %d tokens, %d new"
                     + " greedy tokens, engine %s, %s%n", modelSize, cfg.modelType(), cfg.parameterCount(),
@@ -99,11 +100,14 @@ final class BenchGenerateCommand implements Callable<Integer> {
                     lm.dataType().getNumOfBytes());
             out.printf(Locale.ROOT, "bandwidth bound: %.2f GB/s / %.3f GB per token = %.1f tokens/s%n",
                     bandwidth / 1e9, perToken / 1e9, bound);
+            double kernelBound = matVec / perToken;
+            out.printf(Locale.ROOT, "kernel bound: %.2f GB/s / %.3f GB per token = %.1f tokens/s (the engine's"
+                    + " matrix-vector product streaming every weight)%n", matVec / 1e9, perToken / 1e9, kernelBound);
             new Generator(lm, true).greedy(prompt, warmupTokens);
-            run(out, "kv cache", new Generator(lm, true), prompt, bound);
+            run(out, "kv cache", new Generator(lm, true), prompt, bound, kernelBound);
             if (!skipNoCache) {
                 new Generator(lm, false).greedy(prompt, warmupTokens);
-                run(out, "no cache", new Generator(lm, false), prompt, bound);
+                run(out, "no cache", new Generator(lm, false), prompt, bound, kernelBound);
             }
         }
         out.printf(Locale.ROOT, "peak RSS: %.0f MB%n", rssKb("VmHWM:") / 1024.0);
@@ -120,6 +124,18 @@ final class BenchGenerateCommand implements Callable<Integer> {
             return gpt.withQkvBias(true).withTiedEmbeddings(true).withDropRate(0f);
         }
         return preset;
+    }
+
+    /** The engine's matrix-vector streaming rate, in bytes/s, printed beside the read bandwidth. */
+    private double measureMatVec(PrintWriter out, double bandwidth) {
+        MemoryBandwidth.Reading r;
+        try (ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager(device.device())) {
+            r = MemoryBandwidth.engineMatVec(manager, device.device(), (long) bandwidthMib << 20, 5);
+        }
+        out.printf(Locale.ROOT, "matrix-vector product (best of 5): %.2f GB/s %s, %.0f%% of the read bandwidth%n",
+                r.gbPerSecond(), r.what(), 100 * r.bytesPerSecond() / bandwidth);
+        out.flush();
+        return r.bytesPerSecond();
     }
 
     /** Best of the engine's and plain Java's read bandwidth, in bytes/s; prints both. */
@@ -176,7 +192,8 @@ final class BenchGenerateCommand implements Callable<Integer> {
         }
     }
 
-    private void run(PrintWriter out, String label, Generator generator, long[] prompt, double bound) {
+    private void run(PrintWriter out, String label, Generator generator, long[] prompt, double bound,
+            double kernelBound) {
         long[] first = {0};
         long start = System.nanoTime();
         long[] ids = generator.generate(prompt, SamplingConfig.greedy(newTokens), id -> {
@@ -191,8 +208,10 @@ final class BenchGenerateCommand implements Callable<Integer> {
         double decode = (end - first[0]) / 1e9;
         double decodeRate = ids.length > 1 ? (ids.length - 1) / decode : Double.NaN;
         out.printf(Locale.ROOT, "%-8s: %d tokens in %.2f s = %.1f tokens/s overall, %.1f tokens/s"
-                        + " after the first (%.0f%% of the bandwidth bound); time to first token %.0f ms%n",
-                label, ids.length, total, ids.length / total, decodeRate, 100 * decodeRate / bound, ttft);
+                        + " after the first (%.0f%% of the bandwidth bound, %.0f%% of the kernel bound); time to"
+                        + " first token %.0f ms%n",
+                label, ids.length, total, ids.length / total, decodeRate, 100 * decodeRate / bound,
+                100 * decodeRate / kernelBound, ttft);
         out.flush();
     }
 

@@ -47,6 +47,33 @@ final class MemoryBandwidth {
         }
     }
 
+    /**
+     * The engine's matrix-vector product, the kernel of a batch-1 decode step: a {@code (1, 1024)}
+     * row times a {@code (rows, 1024)} fp32 matrix of {@code bytes} (as {@code Linear} computes
+     * it), best of {@code reps}, in matrix bytes read per second. What a decode step can reach
+     * at most on this engine, below the reduction's bandwidth when its kernel streams slower.
+     */
+    static Reading engineMatVec(NDManager parent, Device device, long bytes, int reps) {
+        long rows = Math.max(1, bytes / (1024L * Float.BYTES));
+        try (NDManager scope = parent.newSubManager(device)) {
+            NDArray w = scope.ones(new Shape(rows, 1024), DataType.FLOAT32, device);
+            NDArray x = scope.ones(new Shape(1, 1024), DataType.FLOAT32, device);
+            ai.djl.nn.core.Linear.linear(x, w, null).singletonOrThrow().getFloat(0, 0); // warm-up
+            long best = Long.MAX_VALUE;
+            for (int r = 0; r < reps; r++) {
+                try (NDManager rep = scope.newSubManager()) {
+                    long t0 = System.nanoTime();
+                    NDArray y = ai.djl.nn.core.Linear.linear(x, w, null).singletonOrThrow();
+                    y.getFloat(0, 0); // waits for the result
+                    best = Math.min(best, System.nanoTime() - t0);
+                    y.close();
+                }
+            }
+            return new Reading(String.format(Locale.ROOT, "engine (1, 1024) x (%d, 1024)^T fp32 product on %s", rows,
+                    device), rows * 1024.0 * Float.BYTES / (best / 1e9));
+        }
+    }
+
     /** Plain Java: {@code threads} threads summing {@code bytes} of floats, best of {@code reps}. */
     static Reading java(long bytes, int threads, int reps) {
         int n = (int) Math.min(bytes / Float.BYTES, Integer.MAX_VALUE - 8);

@@ -20,7 +20,10 @@ class BenchGenerateCommandTest {
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("(qwen3)").contains("memory read bandwidth (best of 5): ")
                 .containsPattern("bandwidth bound: [0-9.]+ GB/s / [0-9.]+ GB per token = [0-9.]+ tokens/s")
-                .containsPattern("kv cache: 3 tokens in .* tokens/s after the first \\([0-9]+% of the bandwidth bound\\)")
+                .containsPattern("kernel bound: [0-9.]+ GB/s / [0-9.]+ GB per token = [0-9.]+ tokens/s")
+                .containsPattern("matrix-vector product \\(best of 5\\): [0-9.]+ GB/s .*, [0-9]+% of the read bandwidth")
+                .containsPattern("kv cache: 3 tokens in .* tokens/s after the first \\([0-9]+% of the bandwidth bound,"
+                        + " [0-9]+% of the kernel bound\\)")
                 .containsPattern("no cache: 3 tokens in ").contains("peak RSS: ");
     }
 
