@@ -85,7 +85,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
             prompt[i] = (6109 + 977L * i) % cfg.vocabSize();
         }
         double bandwidth = measureBandwidth(out);
-        double matVec = measureMatVec(out, bandwidth);
+        double matVec = measureMatVec(out, bandwidth, cfg.hiddenSize());
         try (LanguageModel lm = dtype.convert(LanguageModel.create(cfg, device.device(), 1))) {
             out.printf(Locale.ROOT, "model: %s (%s), %,d parameters, %s, batch 1, prompt %d tokens, %d new"
                     + " greedy tokens, engine %s, %s%n", modelSize, cfg.modelType(), cfg.parameterCount(),
@@ -127,10 +127,10 @@ final class BenchGenerateCommand implements Callable<Integer> {
     }
 
     /** The engine's matrix-vector streaming rate, in bytes/s, printed beside the read bandwidth. */
-    private double measureMatVec(PrintWriter out, double bandwidth) {
+    private double measureMatVec(PrintWriter out, double bandwidth, int hidden) {
         MemoryBandwidth.Reading r;
         try (ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager(device.device())) {
-            r = MemoryBandwidth.engineMatVec(manager, device.device(), (long) bandwidthMib << 20, 5);
+            r = MemoryBandwidth.engineMatVec(manager, device.device(), (long) bandwidthMib << 20, hidden, 5);
         }
         out.printf(Locale.ROOT, "matrix-vector product (best of 5): %.2f GB/s %s, %.0f%% of the read bandwidth%n",
                 r.gbPerSecond(), r.what(), 100 * r.bytesPerSecond() / bandwidth);

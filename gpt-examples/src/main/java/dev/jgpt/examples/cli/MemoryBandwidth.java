@@ -48,16 +48,17 @@ final class MemoryBandwidth {
     }
 
     /**
-     * The engine's matrix-vector product, the kernel of a batch-1 decode step: a {@code (1, 1024)}
-     * row times a {@code (rows, 1024)} fp32 matrix of {@code bytes} (as {@code Linear} computes
-     * it), best of {@code reps}, in matrix bytes read per second. What a decode step can reach
-     * at most on this engine, below the reduction's bandwidth when its kernel streams slower.
+     * The engine's matrix-vector product, the kernel of a batch-1 decode step: a {@code (1, cols)}
+     * row times a {@code (rows, cols)} fp32 matrix of {@code bytes} (as {@code Linear} computes
+     * it; {@code cols} the model's hidden size, since the kernel's speed depends on the width),
+     * best of {@code reps}, in matrix bytes read per second. What a decode step can reach at most
+     * on this engine, below the reduction's bandwidth when its kernel streams slower.
      */
-    static Reading engineMatVec(NDManager parent, Device device, long bytes, int reps) {
-        long rows = Math.max(1, bytes / (1024L * Float.BYTES));
+    static Reading engineMatVec(NDManager parent, Device device, long bytes, int cols, int reps) {
+        long rows = Math.max(1, bytes / ((long) cols * Float.BYTES));
         try (NDManager scope = parent.newSubManager(device)) {
-            NDArray w = scope.ones(new Shape(rows, 1024), DataType.FLOAT32, device);
-            NDArray x = scope.ones(new Shape(1, 1024), DataType.FLOAT32, device);
+            NDArray w = scope.ones(new Shape(rows, cols), DataType.FLOAT32, device);
+            NDArray x = scope.ones(new Shape(1, cols), DataType.FLOAT32, device);
             ai.djl.nn.core.Linear.linear(x, w, null).singletonOrThrow().getFloat(0, 0); // warm-up
             long best = Long.MAX_VALUE;
             for (int r = 0; r < reps; r++) {
@@ -69,8 +70,8 @@ final class MemoryBandwidth {
                     y.close();
                 }
             }
-            return new Reading(String.format(Locale.ROOT, "engine (1, 1024) x (%d, 1024)^T fp32 product on %s", rows,
-                    device), rows * 1024.0 * Float.BYTES / (best / 1e9));
+            return new Reading(String.format(Locale.ROOT, "engine (1, %d) x (%d, %d)^T fp32 product on %s", cols, rows,
+                    cols, device), rows * (double) cols * Float.BYTES / (best / 1e9));
         }
     }
 

@@ -43,9 +43,26 @@ public final class AtomicFiles {
         Path tmp = Files.createTempFile(dir, target.getFileName().toString(), ".tmp");
         try {
             writer.writeTo(tmp);
+            permissionsFor(target, tmp);
             move(tmp, target);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Gives {@code tmp} the permissions a plainly created file would have: those of the file it
+     * replaces, else {@code rw-r--r--}. A temporary file is created {@code rw-------}, which would
+     * make a model folder unreadable to another user (a server's account, a shared cache).
+     */
+    private static void permissionsFor(Path target, Path tmp) throws IOException {
+        try {
+            java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = Files.exists(target)
+                    ? Files.getPosixFilePermissions(target)
+                    : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
+            Files.setPosixFilePermissions(tmp, perms);
+        } catch (UnsupportedOperationException notPosix) {
+            // the file system's defaults apply (Windows)
         }
     }
 
