@@ -51,7 +51,7 @@ class ChatTemplateCasesTest {
         String source = c.has("template_file") ? templateOf(c.get("template_file").getAsString())
                 : c.get("template").getAsString();
         @SuppressWarnings("unchecked")
-        Map<String, Object> vars = (Map<String, Object>) JsonValues.toJava(c.get("variables"));
+        Map<String, Object> vars = (Map<String, Object>) dev.jgpt.model.generate.ChatFormat.javaValue(c.get("variables"));
         if (c.has("text")) {
             String actual;
             try {
