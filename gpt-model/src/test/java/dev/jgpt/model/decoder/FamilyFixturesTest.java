@@ -119,6 +119,25 @@ class FamilyFixturesTest {
         }
     }
 
+    /**
+     * Past the 128-position context the generator slides a window: with the cache (rebuilt for each
+     * new window, the rotary positions restarting) and without it, the same tokens, and sampled
+     * ids stay in the vocabulary.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen3-tiny", "llama32-tiny"})
+    void generationPastTheContextWindowMatchesWithAndWithoutTheCache(String fixture) throws IOException {
+        long[] prompt = longs(expected(fixture).getAsJsonArray("greedy_prompt_ids"));
+        try (LanguageModel lm = LanguageModel.load(TestData.fixture(fixture))) {
+            int context = lm.config().contextLength();
+            dev.jgpt.model.generate.SamplingConfig greedy =
+                    dev.jgpt.model.generate.SamplingConfig.greedy(context + 20 - prompt.length);
+            long[] cached = new Generator(lm, true).generate(prompt, greedy, null);
+            long[] plain = new Generator(lm, false).generate(prompt, greedy, null);
+            assertThat(cached).hasSize(context + 20 - prompt.length).containsExactly(plain);
+        }
+    }
+
     /** Left-padded batches (explicit positions, a padding mask) give each row's ids alone. */
     @ParameterizedTest
     @ValueSource(strings = {"qwen3-tiny", "llama32-tiny"})
