@@ -60,13 +60,13 @@ final class ChatCommand implements Callable<Integer> {
         try (LanguageModel lm = dtype.convert(ModelSource.load(model, device.device())); Tokenizer tokenizer = ModelSource.tokenizer(model)) {
             TextGenerator generator = new TextGenerator(lm, tokenizer);
             sampling = sampling.withEndIdsOf(tokenizer); // every end id the model's tokenizer has
-            ChatFormat chat = ChatFormat.forModel(Paths.get(model));
+            ChatFormat chat = ChatFormat.forModel(ModelSource.path(model));
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             if (chat.hasTemplate()) {
                 return converse(o, in, new ChatSession(generator, tokenizer, chat, lm.config().contextLength(),
                         RenderChatCommand.arguments(templateArgs), system), sampling);
             }
-            PromptFormat format = PromptFormatFile.read(Paths.get(model));
+            PromptFormat format = PromptFormatFile.read(ModelSource.path(model));
             o.println("Instruction-tuned chat (Alpaca format). Type an instruction, 'instruction || input', or /exit.");
             while (true) {
                 o.print("> ");

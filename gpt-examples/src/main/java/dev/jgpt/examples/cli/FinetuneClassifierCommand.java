@@ -42,8 +42,12 @@ final class FinetuneClassifierCommand implements Callable<Integer> {
 
     @CommandLine.Mixin LoraOptions lora;
 
-    @Option(names = "--model", description = "Start from this model folder (HuggingFace GPT-2 or jgpt checkpoint).")
-    Path model;
+    @Option(names = "--model", description = "Start from this model: a folder (HuggingFace or jgpt checkpoint) or a Hub"
+            + " repository (owner/name).")
+    String modelRef;
+
+    /** The folder {@code --model} names, a Hub repository downloaded first; null when not given. */
+    private Path model;
 
     @Option(names = "--trainable", defaultValue = "last",
             description = "What trains besides the head: 'last' (last block + final norm, the book), 'lastN' (e.g. last2), or 'all' (default: ${DEFAULT-VALUE}).")
@@ -54,6 +58,7 @@ final class FinetuneClassifierCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        model = modelRef == null ? null : ModelSource.path(modelRef);
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         ClassifierConfig cfg;

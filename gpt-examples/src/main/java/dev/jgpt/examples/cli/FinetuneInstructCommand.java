@@ -46,8 +46,12 @@ final class FinetuneInstructCommand implements Callable<Integer> {
 
     @CommandLine.Mixin LoraOptions loraOptions;
 
-    @Option(names = "--model", description = "Start from this model folder (HuggingFace GPT-2, e.g. gpt2-medium, or a jgpt checkpoint).")
-    Path model;
+    @Option(names = "--model", description = "Start from this model: a folder (HuggingFace or jgpt checkpoint) or a Hub"
+            + " repository (owner/name, e.g. gpt2-medium).")
+    String modelRef;
+
+    /** The folder {@code --model} names, a Hub repository downloaded first; null when not given. */
+    private Path model;
 
     @Option(names = "--mask-prompt", description = "Also ignore the prompt's targets, so only responses are learned.")
     boolean maskPrompt;
@@ -66,6 +70,7 @@ final class FinetuneInstructCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        model = modelRef == null ? null : ModelSource.path(modelRef);
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Splits<InstructionExample> splits = data.instructionSplits();

@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
         subcommands = {
             InfoCommand.class,
             ExportCommand.class,
+            DownloadCommand.class,
+            CacheCommand.class,
             GenerateCommand.class,
             TokenizeCommand.class,
             DetokenizeCommand.class,

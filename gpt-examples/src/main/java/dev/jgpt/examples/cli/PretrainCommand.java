@@ -39,8 +39,12 @@ final class PretrainCommand implements Callable<Integer> {
 
     @CommandLine.Mixin FreshModelOptions fresh;
 
-    @Option(names = "--init", description = "Start from this model folder (HuggingFace GPT-2 or jgpt checkpoint) instead.")
-    Path init;
+    @Option(names = "--init", description = "Start from this model instead: a folder (HuggingFace or jgpt checkpoint) or a"
+            + " Hub repository (owner/name).")
+    String initRef;
+
+    /** The folder {@code --init} names, a Hub repository downloaded first; null when not given. */
+    private Path init;
 
     @Option(names = "--context-length", description = "Tokens per window (default: ${DEFAULT-VALUE}).")
     int contextLength;
@@ -66,6 +70,7 @@ final class PretrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        init = initRef == null ? null : ModelSource.path(initRef);
         PrintWriter outWriter = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         PretrainConfig cfg;

@@ -38,8 +38,8 @@ final class RenderChatCommand implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--model", required = true,
-            description = "A model folder (tokenizer_config.json's chat_template or chat_template.jinja).")
-    Path model;
+            description = "A model folder or Hub repository (tokenizer_config.json's chat_template or chat_template.jinja).")
+    String modelRef;
 
     @Option(names = "--messages", required = true,
             description = "A JSON file: an array of {\"role\": ..., \"content\": ...}.")
@@ -60,9 +60,8 @@ final class RenderChatCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (!Files.isDirectory(model)) {
-            throw new IllegalArgumentException("--model " + model + " is not a model folder");
-        }
+        Path model = ModelSource.folder(modelRef).orElseThrow(() -> new IllegalArgumentException("--model " + modelRef
+                + " is not a model folder or a Hub repository"));
         List<ChatMessage> conversation = readMessages(messages);
         ChatFormat format = ChatFormat.forModel(model);
         Map<String, Object> args = arguments(templateArgs);
@@ -74,7 +73,7 @@ final class RenderChatCommand implements Callable<Integer> {
         String text = format.render(conversation, !noGenerationPrompt, args);
         spec.commandLine().getOut().print(text);
         if (printIds) {
-            try (Tokenizer tokenizer = ModelSource.tokenizer(model.toString())) {
+            try (Tokenizer tokenizer = ModelSource.tokenizer(modelRef)) {
                 long[] ids = tokenizer.encode(text);
                 spec.commandLine().getOut().println();
                 spec.commandLine().getErr().printf("%d tokens%n", ids.length);

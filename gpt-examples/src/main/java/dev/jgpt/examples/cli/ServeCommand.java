@@ -51,7 +51,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--max-concurrency must be >= 1, --max-queue >= 0 and --port in 0..65535");
         }
-        String name = modelName != null ? modelName : Paths.get(model).toAbsolutePath().normalize().getFileName().toString();
+        String name = modelName != null ? modelName : dev.jgpt.model.hub.ModelReferences.displayName(model);
         try (Served served = Served.open(model, device.device(), dtype, name, host, port, maxConcurrency, maxQueue)) {
             out.printf("serving %s (%s) on http://%s:%d with %d slot(s) and %d queue place(s); chat page at /;"
                     + " Ctrl-C stops%n", name, served.lm().config(), host, served.server().port(), maxConcurrency,
@@ -79,7 +79,7 @@ final class ServeCommand implements Callable<Integer> {
                 lm.block().freezeParameters(true);
                 dev.jgpt.model.generate.GenerationConfig recommended = ModelSource.generationConfig(model);
                 OpenAiServer server = new OpenAiServer(new CompletionService(lm, tokenizer),
-                        dev.jgpt.model.generate.ChatFormat.forModel(Paths.get(model)),
+                        dev.jgpt.model.generate.ChatFormat.forModel(ModelSource.path(model)),
                         recommended.equals(dev.jgpt.model.generate.GenerationConfig.NONE) ? OpenAiServer.OPENAI_DEFAULTS
                                 : recommended, name, host, port, maxConcurrency, maxQueue);
                 return new Served(lm, tokenizer, server);

@@ -23,7 +23,13 @@ import dev.jgpt.model.checkpoint.ModelFamilies;
 import dev.jgpt.model.nn.CausalLm;
 import dev.jgpt.model.nn.ModelConfig;
 import dev.jgpt.model.nn.ModelFamily;
+import dev.jgpt.model.generate.ChatFormat;
+import dev.jgpt.model.generate.ChatSession;
+import dev.jgpt.model.generate.GenerationConfig;
 import dev.jgpt.model.generate.Generator;
+import dev.jgpt.model.hub.HubClient;
+import dev.jgpt.model.hub.HubReference;
+import dev.jgpt.model.io.SafeTensorsWriter;
 import dev.jgpt.model.generate.GenerationCriteria;
 import dev.jgpt.model.generate.SamplingConfig;
 import dev.jgpt.model.generate.TextGenerator;
@@ -95,6 +101,24 @@ final class DocSnippets {
         }
         // end-snippet
         return prompt;
+    }
+
+    static void hub() {
+        // snippet:hub
+        // downloads once into the HuggingFace cache (HF_HUB_CACHE / HF_HOME, HF_TOKEN, HF_HUB_OFFLINE)
+        HubClient hub = HubClient.fromEnvironment(null);                       // or a Progress for a bar
+        Path qwen3 = hub.model(HubReference.parse("Qwen/Qwen3-0.6B").orElseThrow());
+        try (LanguageModel lm = LanguageModel.load(qwen3); Tokenizer tokenizer = Tokenizers.forModel(qwen3)) {
+            ChatSession chat = new ChatSession(new TextGenerator(lm, tokenizer), tokenizer,
+                    ChatFormat.forModel(qwen3), lm.config().contextLength(), Map.of("enable_thinking", false), null);
+            SamplingConfig sampling = GenerationConfig.read(qwen3).sampling(200, null, null, null, 42)
+                    .withEndIdsOf(tokenizer);                                  // the folder's recommended sampling
+            chat.reply("Name a colour.", sampling, System.out::print);        // the template renders every turn
+            chat.reply("Another one?", sampling, System.out::print);          // the conversation is kept
+            lm.saveHuggingFace(Path.of("qwen3-copy"), tokenizer, SafeTensorsWriter.DType.BF16,
+                    SafeTensorsWriter.DEFAULT_MAX_SHARD_BYTES);                // a HF folder transformers loads
+        }
+        // end-snippet
     }
 
     static void generation(Path gpt2, Path runs) throws Exception {
