@@ -80,8 +80,8 @@ final class ServeCommand implements Callable<Integer> {
                 dev.jgpt.model.generate.GenerationConfig recommended = ModelSource.generationConfig(model);
                 OpenAiServer server = new OpenAiServer(new CompletionService(lm, tokenizer),
                         dev.jgpt.model.generate.ChatFormat.forModel(ModelSource.path(model)),
-                        recommended.equals(dev.jgpt.model.generate.GenerationConfig.NONE) ? OpenAiServer.OPENAI_DEFAULTS
-                                : recommended, name, host, port, maxConcurrency, maxQueue);
+                        recommended.setsSampling() ? recommended : OpenAiServer.OPENAI_DEFAULTS, name, host, port,
+                        maxConcurrency, maxQueue);
                 return new Served(lm, tokenizer, server);
             } catch (java.io.IOException | RuntimeException e) {
                 if (tokenizer != null) {

@@ -15,7 +15,9 @@ import java.nio.file.Path;
  * user gives none, the way {@code transformers}' {@code generate} merges its arguments into the
  * folder's {@code GenerationConfig}: each setting the user gives wins, each one left out comes
  * from the file, and one the file leaves out takes {@code transformers}' default (do_sample false,
- * temperature 1, top-k 50, top-p 1). A folder without the file keeps jgpt's own defaults (greedy;
+ * temperature 1, top-k 50, top-p 1). One difference: a temperature above 0 given by the user
+ * samples even where the file says {@code do_sample} false ({@code transformers} would stay
+ * greedy and warn). A folder without the file keeps jgpt's own defaults (greedy;
  * no top-k or top-p), so GPT-2 folders generate as before.
  *
  * @param doSample {@code do_sample}, or null when the folder has no file
@@ -82,6 +84,15 @@ public record GenerationConfig(Boolean doSample, Float temperature, Integer topK
             throw new IllegalArgumentException(file + ": '" + field + "' must be a number, got " + e);
         }
         return e.getAsDouble();
+    }
+
+    /**
+     * Whether the file recommends sampling settings ({@code do_sample} true, or a temperature,
+     * top-k or top-p): GPT-2's file names only its token ids, so a server keeps its own defaults
+     * (OpenAI's temperature 1) rather than turning greedy.
+     */
+    public boolean setsSampling() {
+        return Boolean.TRUE.equals(doSample) || temperature != null || topK != null || topP != null;
     }
 
     /**

@@ -88,9 +88,31 @@ public final class HubCache {
         }
     }
 
-    /** The cached snapshot of {@code ref} when it holds a model ({@code config.json}), else empty. */
+    /**
+     * The cached snapshot of {@code ref} when it holds a whole model, else empty: {@code
+     * config.json} and the weights ({@code model.safetensors}, or the index and every shard it
+     * names), each link leading to its blob. A snapshot Python filled with the config alone
+     * ({@code AutoConfig}), or a download cut short, is not one.
+     */
     public Optional<Path> cachedModel(HubReference ref) {
-        return commit(ref).map(c -> snapshot(ref, c)).filter(dir -> Files.isRegularFile(dir.resolve("config.json")));
+        return commit(ref).map(c -> snapshot(ref, c)).filter(HubCache::holdsModel);
+    }
+
+    private static boolean holdsModel(Path dir) {
+        if (!Files.isRegularFile(dir.resolve("config.json"))) {
+            return false;
+        }
+        if (Files.isRegularFile(dir.resolve(dev.jgpt.model.io.SafeTensorsFolder.SINGLE_FILE))) {
+            return true;
+        }
+        if (!Files.isRegularFile(dir.resolve(dev.jgpt.model.io.SafeTensorsFolder.INDEX_FILE))) {
+            return false;
+        }
+        try (dev.jgpt.model.io.SafeTensorsFolder weights = dev.jgpt.model.io.SafeTensorsFolder.open(dir)) {
+            return true; // every shard the index names is there and valid
+        } catch (dev.jgpt.model.io.CheckpointException e) {
+            return false;
+        }
     }
 
     /** Records that {@code ref}'s revision points at {@code commit} ({@code refs/REVISION}). */
@@ -139,7 +161,8 @@ public final class HubCache {
             return 0;
         }
         try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+            return files.filter(Files::isRegularFile).filter(p -> !p.toString().endsWith(".incomplete"))
+                    .mapToLong(p -> p.toFile().length()).sum();
         }
     }
 

@@ -81,12 +81,16 @@ public final class HubClient {
             String off = env.getOrDefault("HF_HUB_OFFLINE", "");
             boolean offline = Boolean.getBoolean("ai.djl.offline")
                     || List.of("1", "ON", "YES", "TRUE").contains(off.strip().toUpperCase(Locale.ROOT));
+            URI uri;
             try {
-                return new Settings(URI.create(endpoint), token == null || token.isBlank() ? null : token.strip(),
-                        offline);
+                uri = URI.create(endpoint);
             } catch (IllegalArgumentException e) {
                 throw new HubException("HF_ENDPOINT is not a URL: '" + endpoint + "'", e);
             }
+            if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+                throw new HubException("HF_ENDPOINT must be an http(s) URL with a host, got '" + endpoint + "'");
+            }
+            return new Settings(uri, token == null || token.isBlank() ? null : token.strip(), offline);
         }
 
         private static String tokenFile(Map<String, String> env) {
@@ -105,6 +109,9 @@ public final class HubClient {
     private static final Pattern SHA1 = Pattern.compile("[0-9a-f]{40}");
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     private static final int MAX_REDIRECTS = 10;
+    private static final int MAX_LISTING_BYTES = 32 << 20;
+    /** A transfer that delivers no byte for this long is given up (and resumes on the next run). */
+    private static final Duration STALL = Duration.ofSeconds(60);
 
     private final Settings settings;
     private final HubCache cache;
@@ -147,9 +154,12 @@ public final class HubClient {
         if (name.contains("/")) {
             return false; // original/, onnx/, ... hold other formats
         }
-        return name.endsWith(".safetensors") || name.equals("model.safetensors.index.json") || name.endsWith(".json")
+        // transformers' weights only: one file, or the shards of its index (not consolidated.safetensors or adapters)
+        return name.equals("model.safetensors") || SHARD.matcher(name).matches() || name.endsWith(".json")
                 || name.equals("merges.txt") || name.equals("chat_template.jinja") || name.equals("tokenizer.model");
     }
+
+    private static final Pattern SHARD = Pattern.compile("model-\\d{5}-of-\\d{5}\\.safetensors");
 
     /**
      * The model folder of {@code ref}: its cached snapshot when the cache has it (no request at
@@ -236,14 +246,21 @@ public final class HubClient {
     private RepoFiles repoFiles(HubReference ref) throws IOException {
         URI uri = URI.create(settings.endpoint() + "/api/models/" + ref.repoId() + "/revision/"
                 + URLEncoder.encode(ref.revision(), StandardCharsets.UTF_8) + "?blobs=true");
-        HttpResponse<byte[]> r = send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).GET(),
-                HttpResponse.BodyHandlers.ofByteArray());
-        if (r.statusCode() != 200) {
-            throw refused(ref, r.statusCode(), r.headers().firstValue("X-Error-Code").orElse(""));
+        HttpResponse<InputStream> r = send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).GET(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        byte[] body;
+        try (InputStream in = r.body()) {
+            if (r.statusCode() != 200) {
+                throw refused(ref, r.statusCode(), r.headers().firstValue("X-Error-Code").orElse(""));
+            }
+            body = in.readNBytes(MAX_LISTING_BYTES + 1);
+        }
+        if (body.length > MAX_LISTING_BYTES) {
+            throw new HubException(uri + " answered more than " + MAX_LISTING_BYTES + " bytes for a file list");
         }
         JsonObject json;
         try {
-            json = StrictJson.parseObject(new String(r.body(), StandardCharsets.UTF_8));
+            json = StrictJson.parseObject(new String(body, StandardCharsets.UTF_8));
         } catch (JsonParseException e) {
             throw new HubException(uri + " did not answer with the Hub's JSON: " + e.getMessage(), e);
         }
@@ -276,6 +293,9 @@ public final class HubClient {
             }
             long size = isLfs ? number(lfs.getAsJsonObject(), "size", uri) : number(o, "size", uri);
             out.add(new RepoFile(name, size, blob, isLfs));
+        }
+        if (out.stream().anyMatch(f -> f.name().equals("model.safetensors"))) {
+            out.removeIf(f -> SHARD.matcher(f.name()).matches()); // the single file wins, as in transformers
         }
         if (out.stream().noneMatch(f -> f.name().equals("config.json"))) {
             throw new HubException(ref + " has no config.json at " + commit.substring(0, 12) + ": not a model"
@@ -314,8 +334,10 @@ public final class HubClient {
             case 403 -> new HubException("The account of " + (token ? "HF_TOKEN" : "no token") + " has no access to "
                     + ref.repoId() + " (403): it is gated; accept its terms at " + settings.endpoint() + "/"
                     + ref.repoId() + (token ? "" : " and set HF_TOKEN (" + tokens + ")"));
-            case 404 -> new HubException(errorCode.equals("RevisionNotFound") || errorCode.equals("EntryNotFound")
+            case 404 -> new HubException(errorCode.equals("RevisionNotFound")
                     ? "Revision '" + ref.revision() + "' not found in " + ref.repoId() + " (404)"
+                    : errorCode.equals("EntryNotFound")
+                    ? "A file the Hub listed for " + ref + " is not there (404); try again later"
                     : "Repository " + ref.repoId() + " not found on " + settings.endpoint() + " (404)");
             default -> new HubException("The Hub answered HTTP " + status + " for " + ref + "; try again later");
         };
@@ -324,7 +346,23 @@ public final class HubClient {
     /** Downloads {@code f} into {@code blob}, resuming a {@code .incomplete} file, checking its hash. */
     private void fetch(HubReference ref, String commit, RepoFile f, Path blob) throws IOException {
         Files.createDirectories(blob.getParent());
+        // one writer per blob, across processes (Python's too): huggingface_hub's .locks/ layout
+        Path lockFile = cache.root().resolve(".locks").resolve(ref.cacheFolderName()).resolve(f.blobName() + ".lock");
+        Files.createDirectories(lockFile.getParent());
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(lockFile, StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE); java.nio.channels.FileLock lock = ch.lock()) {
+            if (Files.isRegularFile(blob) && Files.size(blob) == f.size()) {
+                return; // another process finished it meanwhile
+            }
+            fetchLocked(ref, commit, f, blob);
+        }
+    }
+
+    private void fetchLocked(HubReference ref, String commit, RepoFile f, Path blob) throws IOException {
         Path part = blob.resolveSibling(blob.getFileName() + ".incomplete");
+        if (!Files.exists(part)) {
+            Files.createFile(part); // also what an empty file is hashed from
+        }
         long have = Files.exists(part) ? Files.size(part) : 0;
         if (have > f.size()) {
             Files.delete(part);
@@ -333,7 +371,7 @@ public final class HubClient {
         URI uri = URI.create(settings.endpoint() + "/" + ref.repoId() + "/resolve/" + commit + "/"
                 + URLEncoder.encode(f.name(), StandardCharsets.UTF_8).replace("+", "%20"));
         if (have < f.size()) {
-            HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET();
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(STALL).GET();
             if (have > 0) {
                 request.header("Range", "bytes=" + have + "-");
             }
@@ -352,7 +390,25 @@ public final class HubClient {
             if (!append) {
                 have = 0;
             }
-            try (InputStream in = r.body();
+            long[] lastByte = {System.nanoTime()};
+            InputStream body = r.body();
+            // the JDK client has no read timeout: a watchdog closes a body that stalls
+            java.util.concurrent.ScheduledExecutorService watchdog =
+                    java.util.concurrent.Executors.newSingleThreadScheduledExecutor(task -> {
+                        Thread t = new Thread(task, "jgpt-hub-watchdog");
+                        t.setDaemon(true);
+                        return t;
+                    });
+            watchdog.scheduleAtFixedRate(() -> {
+                if (System.nanoTime() - lastByte[0] > STALL.toNanos()) {
+                    try {
+                        body.close();
+                    } catch (IOException ignored) {
+                        // the reader sees the stream end
+                    }
+                }
+            }, 5, 5, java.util.concurrent.TimeUnit.SECONDS);
+            try (InputStream in = body;
                     OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                             append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
                 byte[] buf = new byte[1 << 16];
@@ -361,6 +417,7 @@ public final class HubClient {
                 while (have < f.size() && (n = in.read(buf, 0, (int) Math.min(buf.length, f.size() - have))) > 0) {
                     out.write(buf, 0, n);
                     have += n;
+                    lastByte[0] = System.nanoTime();
                     if (progress != null && (have - reported >= f.size() / 100 || have == f.size())) {
                         progress.onBytes(f.name(), have, f.size());
                         reported = have;
@@ -372,6 +429,8 @@ public final class HubClient {
                 }
                 throw new HubException("The download of " + f.name() + " (" + ref + ") broke off after " + have + " of "
                         + f.size() + " bytes (" + describe(e) + "); run again to resume from there", e);
+            } finally {
+                watchdog.shutdownNow();
             }
             if (have < f.size()) {
                 throw new HubException("The download of " + f.name() + " (" + ref + ") ended after " + have + " of "
@@ -413,12 +472,20 @@ public final class HubClient {
             if (location.isEmpty()) {
                 return r;
             }
-            uri = uri.resolve(location.get());
+            try {
+                uri = uri.resolve(location.get());
+            } catch (IllegalArgumentException e) {
+                throw new IOException("The Hub redirected to a malformed location: " + location.get(), e);
+            }
+            if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
+                throw new IOException("The Hub redirected to a non-HTTP location: " + uri);
+            }
         }
     }
 
     private static boolean sameHost(URI a, URI b) {
-        return a.getHost() != null && a.getHost().equalsIgnoreCase(b.getHost()) && a.getPort() == b.getPort();
+        return a.getHost() != null && a.getHost().equalsIgnoreCase(b.getHost()) && a.getPort() == b.getPort()
+                && a.getScheme().equals(b.getScheme()); // never the token in clear text after an https -> http hop
     }
 
     private static String hash(String algorithm, Path file, String prefix) throws IOException {

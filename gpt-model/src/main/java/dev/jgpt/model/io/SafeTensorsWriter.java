@@ -118,6 +118,7 @@ public final class SafeTensorsWriter {
         if (shards.size() <= 1) {
             write(single, entries);
             Files.deleteIfExists(index);
+            deleteShardsBut(dir, List.of());
             return List.of(single);
         }
         Files.deleteIfExists(single); // it would win over the index on load
@@ -138,7 +139,19 @@ public final class SafeTensorsWriter {
         json.put("weight_map", weightMap);
         AtomicFiles.writeString(index, new com.google.gson.GsonBuilder().setPrettyPrinting().create().toJson(json));
         written.add(index);
+        deleteShardsBut(dir, written);
         return written;
+    }
+
+    /** Removes the shards of an earlier export that {@code keep} does not list. */
+    private static void deleteShardsBut(Path dir, List<Path> keep) throws IOException {
+        try (java.util.stream.Stream<Path> old = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) old::iterator) {
+                if (p.getFileName().toString().matches("model-\\d{5}-of-\\d{5}\\.safetensors") && !keep.contains(p)) {
+                    Files.delete(p);
+                }
+            }
+        }
     }
 
     private static void write(Path file, List<Entry> entries) throws IOException {

@@ -71,10 +71,15 @@ public final class HfTokenizer implements Tokenizer {
         if (!Files.isRegularFile(file)) {
             throw new NoSuchFileException(file.toString(), null, "tokenizer.json not found");
         }
-        return fromJson(Files.readString(file, StandardCharsets.UTF_8), file.toString(),
+        HfTokenizer t = fromJson(Files.readString(file, StandardCharsets.UTF_8), file.toString(),
                 readObject(dir.resolve(TOKENIZER_CONFIG_FILE)),
                 readObject(dir.resolve(GENERATION_CONFIG_FILE)),
                 readObject(dir.resolve(CONFIG_FILE)));
+        Path template = dir.resolve(ChatTemplate.TEMPLATE_FILE);
+        if (Files.isRegularFile(template)) { // newer transformers keep the chat template only there
+            t.files.put(ChatTemplate.TEMPLATE_FILE, Files.readString(template, StandardCharsets.UTF_8));
+        }
+        return t;
     }
 
     /**

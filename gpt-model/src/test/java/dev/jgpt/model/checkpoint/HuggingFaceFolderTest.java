@@ -140,6 +140,17 @@ class HuggingFaceFolderTest {
     }
 
     @Test
+    void aChatTemplateFileTravelsWithTheExport() throws IOException {
+        Path source = TestData.modelFolder("qwen3-tiny", tmp.resolve("tpl"));
+        Files.writeString(source.resolve("chat_template.jinja"), "{{ messages[0].content }}");
+        Path out = tmp.resolve("tpl-out");
+        try (LanguageModel lm = LanguageModel.load(source); var tokenizer = Tokenizers.forModel(source)) {
+            lm.saveHuggingFace(out, tokenizer, SafeTensorsWriter.DType.BF16, SafeTensorsWriter.DEFAULT_MAX_SHARD_BYTES);
+        }
+        assertThat(Files.readString(out.resolve("chat_template.jinja"))).isEqualTo("{{ messages[0].content }}");
+    }
+
+    @Test
     void exportingOneFileOverAnOldShardedExportLeavesOnlyTheNewWeights() throws IOException {
         Path dir = export("qwen3-tiny", SafeTensorsWriter.DType.F32, 3_000_000);
         try (LanguageModel lm = LanguageModel.load(dir)) {
@@ -147,6 +158,7 @@ class HuggingFaceFolderTest {
                     SafeTensorsWriter.DEFAULT_MAX_SHARD_BYTES);
         }
         assertThat(dir.resolve(SafeTensorsFolder.INDEX_FILE)).doesNotExist();
+        assertThat(dir.resolve("model-00001-of-00002.safetensors")).doesNotExist();
         assertThat(rawTensors(dir)).isEqualTo(rawTensors(TestData.fixture("qwen3-tiny")));
     }
 

@@ -44,6 +44,14 @@ class GenerationConfigTest {
     }
 
     @Test
+    void aFileWithOnlyTokenIdsRecommendsNoSampling() throws IOException {
+        Files.writeString(tmp.resolve(GenerationConfig.FILE), "{\"bos_token_id\": 50256, \"eos_token_id\": 50256}");
+        assertThat(GenerationConfig.read(tmp).setsSampling()).isFalse(); // GPT-2's: a server keeps its own defaults
+        assertThat(GenerationConfig.read(TestData.fixture("llama32-tiny")).setsSampling()).isTrue();
+        assertThat(GenerationConfig.NONE.setsSampling()).isFalse();
+    }
+
+    @Test
     void aFolderWithoutTheFileKeepsGreedyAndNoFilters() {
         assertThat(GenerationConfig.read(tmp)).isEqualTo(GenerationConfig.NONE);
         SamplingConfig s = plain(GenerationConfig.NONE);

@@ -91,6 +91,25 @@ class HubClientTest {
     }
 
     @Test
+    void aSnapshotWithoutItsWeightsIsNotAModelAndAnEmptyFileDownloads() throws IOException {
+        Files.writeString(model.resolve("added_tokens.json"), ""); // a zero-byte file
+        try (FakeHub hub = new FakeHub(Map.of(REPO, model))) {
+            // what Python's AutoConfig leaves: refs/main and the config alone
+            Path repo = tmp.resolve("hub/models--jgpt-test--qwen3-tiny");
+            Path snapshot = repo.resolve("snapshots").resolve(hub.commit(REPO));
+            Files.createDirectories(snapshot);
+            Files.copy(model.resolve("config.json"), snapshot.resolve("config.json"));
+            Files.createDirectories(repo.resolve("refs"));
+            Files.writeString(repo.resolve("refs/main"), hub.commit(REPO));
+            assertThat(cache.cachedModel(REF)).isEmpty();
+            assertThat(client(hub.endpoint(), null, false).model(REF)).isEqualTo(snapshot);
+            assertThat(hub.requests()).anyMatch(r -> r.contains("model.safetensors"));
+            assertThat(Files.size(snapshot.resolve("added_tokens.json"))).isZero();
+            assertThat(cache.cachedModel(REF)).contains(snapshot);
+        }
+    }
+
+    @Test
     void anInterruptedTransferResumesWithARangeRequest() throws IOException {
         try (FakeHub hub = new FakeHub(Map.of(REPO, model))) {
             hub.cutNextDownload("model.safetensors");
@@ -199,7 +218,10 @@ class HubClientTest {
                 "tokenizer.json", "generation_config.json", "chat_template.jinja", "merges.txt"))
                 .allMatch(HubClient::wanted);
         assertThat(List.of("pytorch_model.bin", "original/consolidated.00.pth", "onnx/model.onnx", "tf_model.h5",
-                "flax_model.msgpack", "README.md", ".gitattributes")).noneMatch(HubClient::wanted);
+                "flax_model.msgpack", "README.md", ".gitattributes", "consolidated.safetensors",
+                "adapter_model.safetensors")).noneMatch(HubClient::wanted);
+        assertThatThrownBy(() -> HubClient.Settings.fromEnvironment(Map.of("HF_ENDPOINT", "mirror.example")))
+                .hasMessageContaining("HF_ENDPOINT must be an http(s) URL");
         Map<String, String> env = Map.of("HF_HOME", "/x/hf", "HF_ENDPOINT", "https://mirror.example/", "HF_TOKEN", "hf_t",
                 "HF_HUB_OFFLINE", "1");
         assertThat(HubCache.fromEnvironment(env).root()).isEqualTo(Path.of("/x/hf/hub"));
