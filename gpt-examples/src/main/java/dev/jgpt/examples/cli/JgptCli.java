@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         name = "jgpt",
         mixinStandardHelpOptions = true,
         version = "jgpt 0.1.0",
-        description = "Build, load and run GPT-2-style models on Deep Java Library.",
+        description = "Build, load, train and serve GPT-2, Qwen3 and Llama 3.2 models on Deep Java Library.",
         subcommands = {
             InfoCommand.class,
             ExportCommand.class,
