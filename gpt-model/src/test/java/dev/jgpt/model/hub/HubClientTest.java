@@ -149,6 +149,21 @@ class HubClientTest {
     }
 
     @Test
+    void aFullDiskIsOneClearMessage() throws IOException {
+        Path full = Path.of("/dev/full"); // every write fails with ENOSPC, as on a full disk
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(full), "needs Linux's /dev/full");
+        try (FakeHub hub = new FakeHub(Map.of(REPO, model))) {
+            Path blobs = tmp.resolve("hub/models--jgpt-test--qwen3-tiny/blobs");
+            Files.createDirectories(blobs);
+            String sha = FakeHub.sha256(Files.readAllBytes(model.resolve("model.safetensors")));
+            Files.createSymbolicLink(blobs.resolve(sha + ".incomplete"), full);
+            assertThatThrownBy(() -> client(hub.endpoint(), null, false).download(REF)).isInstanceOf(HubException.class)
+                    .hasMessageStartingWith("Disk full while writing model.safetensors into " + blobs)
+                    .hasMessageContaining("free some space and run again");
+        }
+    }
+
+    @Test
     void refusalsAndAMissingNetworkAreOneClearMessage() {
         try (FakeHub hub = new FakeHub(Map.of(REPO, model))) {
             assertThatThrownBy(() -> client(hub.endpoint(), null, false).download(HubReference.parse("nobody/none")
