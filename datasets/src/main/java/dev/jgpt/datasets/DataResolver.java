@@ -12,12 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
@@ -278,15 +274,10 @@ public final class DataResolver {
 
     /** SHA-256 of a file as lower-case hex. */
     static String sha256(Path file) {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file),
-                MessageDigest.getInstance("SHA-256"))) {
-            DigestInputStream din = (DigestInputStream) in;
-            din.transferTo(OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(din.getMessageDigest().digest());
+        try {
+            return dev.jgpt.model.files.FileDigests.sha256(file);
         } catch (IOException e) {
             throw new DatasetException("Cannot read " + file + ": " + e, e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

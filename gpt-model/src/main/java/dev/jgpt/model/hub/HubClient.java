@@ -4,6 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import dev.jgpt.model.files.AtomicFiles;
+import dev.jgpt.model.files.FileDigests;
 import dev.jgpt.model.io.StrictJson;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,11 +20,8 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -437,7 +435,7 @@ public final class HubClient {
                         + f.size() + " bytes; run again to resume from there");
             }
         }
-        String actual = f.lfs() ? hash("SHA-256", part, null) : hash("SHA-1", part, "blob " + f.size() + "\0");
+        String actual = f.lfs() ? FileDigests.sha256(part) : FileDigests.gitBlobSha1(part);
         if (!actual.equals(f.blobName())) {
             Files.deleteIfExists(part);
             throw new HubException(f.name() + " of " + ref + " has " + (f.lfs() ? "SHA-256 " : "git SHA-1 ") + actual
@@ -488,25 +486,6 @@ public final class HubClient {
                 && a.getScheme().equals(b.getScheme()); // never the token in clear text after an https -> http hop
     }
 
-    private static String hash(String algorithm, Path file, String prefix) throws IOException {
-        MessageDigest d;
-        try {
-            d = MessageDigest.getInstance(algorithm);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(algorithm, e);
-        }
-        if (prefix != null) {
-            d.update(prefix.getBytes(StandardCharsets.UTF_8));
-        }
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buf = new byte[1 << 16];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                d.update(buf, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(d.digest());
-    }
 
     /** {@code link} -> {@code ../../blobs/HASH} (relative, as huggingface_hub links), or a copy where links are refused. */
     private static void link(Path link, Path blob) throws IOException {
