@@ -36,19 +36,27 @@ public final class HubCache {
         this.root = root;
     }
 
-    /** The cache the environment names, as {@code huggingface_hub} resolves it. */
+    /** The cache the environment names, as {@code huggingface_hub} resolves it: {@code HF_HUB_CACHE}, else {@link #home}{@code /hub}. */
     public static HubCache fromEnvironment(Map<String, String> env) {
         String hubCache = env.get("HF_HUB_CACHE");
         if (hubCache != null && !hubCache.isBlank()) {
             return new HubCache(Paths.get(hubCache));
         }
+        return new HubCache(home(env).resolve("hub"));
+    }
+
+    /**
+     * {@code huggingface_hub}'s home, which holds the cache and the login token: {@code HF_HOME},
+     * else {@code $XDG_CACHE_HOME/huggingface}, else {@code ~/.cache/huggingface}.
+     */
+    public static Path home(Map<String, String> env) {
         String home = env.get("HF_HOME");
         if (home != null && !home.isBlank()) {
-            return new HubCache(Paths.get(home, "hub"));
+            return Paths.get(home);
         }
         String xdg = env.get("XDG_CACHE_HOME");
         Path base = xdg != null && !xdg.isBlank() ? Paths.get(xdg) : Paths.get(System.getProperty("user.home"), ".cache");
-        return new HubCache(base.resolve("huggingface").resolve("hub"));
+        return base.resolve("huggingface");
     }
 
     /** The folder holding the {@code models--*} folders. */

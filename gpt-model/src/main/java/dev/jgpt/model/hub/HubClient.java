@@ -93,9 +93,7 @@ public final class HubClient {
 
         private static String tokenFile(Map<String, String> env) {
             String path = env.get("HF_TOKEN_PATH");
-            Path file = path != null && !path.isBlank() ? Paths.get(path)
-                    : env.get("HF_HOME") != null ? Paths.get(env.get("HF_HOME"), "token")
-                    : Paths.get(System.getProperty("user.home"), ".cache", "huggingface", "token");
+            Path file = path != null && !path.isBlank() ? Paths.get(path) : HubCache.home(env).resolve("token");
             try {
                 return Files.isRegularFile(file) ? Files.readString(file, StandardCharsets.UTF_8).strip() : null;
             } catch (IOException e) {

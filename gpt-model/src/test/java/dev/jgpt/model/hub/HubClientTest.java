@@ -241,6 +241,8 @@ class HubClientTest {
                 "HF_HUB_OFFLINE", "1");
         assertThat(HubCache.fromEnvironment(env).root()).isEqualTo(Path.of("/x/hf/hub"));
         assertThat(HubCache.fromEnvironment(Map.of("HF_HUB_CACHE", "/c", "HF_HOME", "/x")).root()).isEqualTo(Path.of("/c"));
+        assertThat(HubCache.fromEnvironment(Map.of("XDG_CACHE_HOME", "/xdg")).root()).isEqualTo(Path.of("/xdg/huggingface/hub"));
+        assertThat(HubCache.home(Map.of("XDG_CACHE_HOME", "/xdg"))).isEqualTo(Path.of("/xdg/huggingface"));
         HubClient.Settings s = HubClient.Settings.fromEnvironment(env);
         assertThat(s.endpoint()).isEqualTo(URI.create("https://mirror.example"));
         assertThat(s.token()).isEqualTo("hf_t");
