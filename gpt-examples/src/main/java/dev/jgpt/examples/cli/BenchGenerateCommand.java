@@ -79,7 +79,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
                     "--prompt-tokens and --new-tokens must be >= 1, --warmup-tokens >= 0, --bandwidth-mib >= 1");
         }
         ModelConfig cfg = benchConfig(ModelSource.isFolder(modelSize) ? ModelSource.config(modelSize)
-                : dev.jgpt.model.checkpoint.ModelFamilies.preset(modelSize), promptTokens + Math.max(newTokens, warmupTokens));
+                : dev.jgpt.model.checkpoint.ModelFamilies.preset(modelSize));
         long[] prompt = new long[promptTokens];
         for (int i = 0; i < promptTokens; i++) {
             prompt[i] = (6109 + 977L * i) % cfg.vocabSize();
@@ -119,7 +119,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
      * rotary decoder as published (its full context: the KV cache grows only to the positions
      * the run uses).
      */
-    static ModelConfig benchConfig(ModelConfig preset, int positions) {
+    static ModelConfig benchConfig(ModelConfig preset) {
         if (preset instanceof GptConfig gpt) {
             return gpt.withQkvBias(true).withTiedEmbeddings(true).withDropRate(0f);
         }

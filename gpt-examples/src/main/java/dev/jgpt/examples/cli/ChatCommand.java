@@ -52,7 +52,7 @@ final class ChatCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         SamplingConfig sampling;
         try {
-            samplingOptions.validate();
+            samplingOptions.validate(maxNewTokens);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -70,8 +70,7 @@ final class GenerateCommand implements Callable<Integer> {
                     "--greedy and --temperature " + sampling.temperature + " contradict each other");
         }
         try {
-            sampling.validate();
-            new SamplingConfig(maxNewTokens, 0f, 0, 1f, eosId == null ? -1 : eosId, 0);
+            sampling.validate(maxNewTokens);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

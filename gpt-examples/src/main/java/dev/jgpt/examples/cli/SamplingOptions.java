@@ -29,12 +29,12 @@ final class SamplingOptions {
     long seed;
 
     /**
-     * Checks the settings given, before anything is loaded.
+     * Checks the settings given and {@code maxNewTokens}, before anything is loaded.
      *
      * @throws IllegalArgumentException naming an invalid setting
      */
-    void validate() {
-        GenerationConfig.NONE.sampling(0, temperature, topK, topP, seed);
+    void validate(int maxNewTokens) {
+        GenerationConfig.NONE.sampling(maxNewTokens, temperature, topK, topP, seed);
     }
 
     /**

@@ -26,9 +26,6 @@ import java.util.TreeSet;
  */
 public final class DecoderCheckpoint {
 
-    /** The weights file {@link #save} writes when one shard suffices. */
-    public static final String WEIGHTS_FILE = SafeTensorsFolder.SINGLE_FILE;
-
     private DecoderCheckpoint() {}
 
     /**

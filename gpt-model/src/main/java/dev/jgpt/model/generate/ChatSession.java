@@ -55,7 +55,7 @@ public final class ChatSession {
         List<ChatMessage> next = new ArrayList<>(messages);
         next.add(new ChatMessage("user", text));
         int before = next.size();
-        String prompt = fittingPrompt(next, sampling.maxNewTokens()); // changes nothing here if it throws
+        long[] prompt = fittingPrompt(next, sampling.maxNewTokens()); // changes nothing here if it throws
         String answer = generator.generate(prompt, sampling, onText);
         if (next.size() < before) {
             dropped += countExchanges(before - next.size());
@@ -70,11 +70,14 @@ public final class ChatSession {
         return (removedMessages + 1) / 2;
     }
 
-    /** {@code messages} rendered, oldest exchanges dropped from it until it leaves {@code answerTokens} free. */
-    private String fittingPrompt(List<ChatMessage> messages, int answerTokens) {
+    /**
+     * The ids of {@code messages} rendered, oldest exchanges dropped from it until it leaves
+     * {@code answerTokens} free (encoded once per try, and what is measured is what runs).
+     */
+    private long[] fittingPrompt(List<ChatMessage> messages, int answerTokens) {
         while (true) {
-            String prompt = format.prompt(messages, templateArgs);
-            int tokens = tokenizer.encode(prompt).length;
+            long[] prompt = tokenizer.encode(format.prompt(messages, templateArgs));
+            int tokens = prompt.length;
             if (tokens + answerTokens <= contextLength) {
                 return prompt;
             }

@@ -56,7 +56,11 @@ public final class TextGenerator {
      * @param onText receives each new piece of text as soon as it is complete, or {@code null}
      */
     public String generate(String prompt, SamplingConfig config, Consumer<String> onText) {
-        long[] ids = tokenizer.encode(prompt);
+        return generate(tokenizer.encode(prompt), config, onText);
+    }
+
+    /** As {@link #generate(String, SamplingConfig, Consumer)}, for a prompt already encoded. */
+    public String generate(long[] ids, SamplingConfig config, Consumer<String> onText) {
         if (ids.length == 0) {
             throw new IllegalArgumentException("The prompt is empty: give some text to continue");
         }

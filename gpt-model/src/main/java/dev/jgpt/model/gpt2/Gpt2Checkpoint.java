@@ -36,9 +36,6 @@ import java.util.TreeSet;
  */
 public final class Gpt2Checkpoint {
 
-    /** The weights file {@link #save} writes. */
-    public static final String WEIGHTS_FILE = SafeTensorsFolder.SINGLE_FILE;
-
     private static final String PREFIX = "transformer.";
 
     private Gpt2Checkpoint() {}

@@ -52,13 +52,12 @@ public final class SafeTensorsWriter {
 
     /** Adds a tensor; {@code data} is row-major with {@code shape}. */
     public SafeTensorsWriter add(String name, long[] shape, float[] data, DType dtype) {
-        add(name, shape, dtype, () -> data);
-        if (entries.get(entries.size() - 1).count() != data.length) {
-            entries.remove(entries.size() - 1);
+        long n = count(shape);
+        if (n != data.length) {
             throw new IllegalArgumentException("Tensor '" + name + "': shape " + SafeTensors.formatShape(shape)
-                    + " holds " + count(shape) + " values, got " + data.length);
+                    + " holds " + n + " values, got " + data.length);
         }
-        return this;
+        return add(name, shape, dtype, () -> data);
     }
 
     private static long count(long[] shape) {
