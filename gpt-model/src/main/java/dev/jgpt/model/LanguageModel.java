@@ -172,7 +172,7 @@ public final class LanguageModel implements AutoCloseable {
     public void saveHuggingFace(Path dir, Tokenizer tokenizer, dev.jgpt.model.io.SafeTensorsWriter.DType dtype,
             long maxShardBytes) {
         try {
-            ModelFamilies.of(config()).saveHuggingFace(block, dir, dtype, maxShardBytes);
+            ModelFamilies.of(config()).saveHuggingFace(block, dir, dtype.dataType(), maxShardBytes);
             tokenizer.save(dir);
         } catch (IOException e) {
             throw new CheckpointException("Cannot write the HuggingFace folder " + dir + ": " + e, e);

@@ -75,9 +75,9 @@ public abstract class DecoderFamily implements ModelFamily {
     }
 
     @Override
-    public void saveHuggingFace(CausalLm model, Path dir, SafeTensorsWriter.DType dtype, long maxShardBytes)
+    public void saveHuggingFace(CausalLm model, Path dir, ai.djl.ndarray.types.DataType dtype, long maxShardBytes)
             throws IOException {
-        DecoderCheckpoint.save(decoder(model), architecture, dir, dtype, maxShardBytes);
+        DecoderCheckpoint.save(decoder(model), architecture, dir, SafeTensorsWriter.DType.of(dtype), maxShardBytes);
     }
 
     private DecoderModel decoder(CausalLm model) {

@@ -3,22 +3,18 @@ package dev.jgpt.model.gpt2;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.training.initializer.Initializer;
 import dev.jgpt.model.files.AtomicFiles;
-import dev.jgpt.model.io.CheckpointException;
 import dev.jgpt.model.nn.CausalLms;
-import dev.jgpt.model.io.SafeTensors;
+import dev.jgpt.model.io.CheckpointException;
 import dev.jgpt.model.io.SafeTensorsFolder;
 import dev.jgpt.model.io.SafeTensorsWriter;
+import dev.jgpt.model.io.WeightMap;
 import java.io.IOException;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.TreeSet;
 
 /**
  * HuggingFace GPT-2 checkpoints: a folder with {@code config.json} and {@code model.safetensors}
@@ -48,71 +44,30 @@ public final class Gpt2Checkpoint {
      */
     public static void loadInto(GptModel gpt, NDManager manager, Path dir) {
         try (SafeTensorsFolder st = SafeTensorsFolder.open(dir)) {
-            Map<String, String> sources = matchTensors(st, gpt, gpt.config());
-            // Every value is overwritten below: skip the cost of a random init.
-            gpt.setInitializer(Initializer.ZEROS, p -> true);
-            gpt.initialize(manager);
-            for (Map.Entry<String, Parameter> e : gpt.namedParameters().entrySet()) {
-                NDArray array = e.getValue().getArray();
-                float[] data = st.readFloats(sources.get(e.getKey()));
-                if (isConv1D(e.getKey())) {
-                    Shape s = array.getShape(); // (out, in); the file holds (in, out)
-                    data = transpose(data, (int) s.get(1), (int) s.get(0));
-                }
-                array.set(FloatBuffer.wrap(data));
-            }
+            weightMap(gpt.config()).load(gpt, st, manager);
         }
     }
 
     /**
-     * Maps each model parameter name to the file's tensor name, checking presence and shape and
-     * that the file has nothing the config has no place for.
+     * GPT-2's names in a HF file: with or without the {@code transformer.} prefix; the causal-mask
+     * buffers and a tied head's copy passed over; the Conv1D weights stored {@code (in, out)}.
      */
-    private static Map<String, String> matchTensors(SafeTensorsFolder st, GptModel gpt, GptConfig cfg) {
-        Map<String, SafeTensors.TensorInfo> byName = new LinkedHashMap<>();
-        for (SafeTensors.TensorInfo info : st.tensors().values()) {
-            String name = info.name().startsWith(PREFIX)
-                    ? info.name().substring(PREFIX.length())
-                    : info.name();
-            if (name.endsWith(".attn.bias") || name.endsWith(".attn.masked_bias")) {
-                continue; // causal-mask buffers, not weights
+    private static WeightMap weightMap(GptConfig cfg) {
+        return new WeightMap() {
+            @Override
+            public String parameterOf(String tensor) {
+                String name = tensor.startsWith(PREFIX) ? tensor.substring(PREFIX.length()) : tensor;
+                if (name.endsWith(".attn.bias") || name.endsWith(".attn.masked_bias")) {
+                    return null; // causal-mask buffers, not weights
+                }
+                return name.equals("lm_head.weight") && cfg.tieEmbeddings() ? null : name; // tied: wte.weight
             }
-            if (name.equals("lm_head.weight") && cfg.tieEmbeddings()) {
-                continue; // the same matrix as wte.weight
+
+            @Override
+            public boolean transposed(String name) {
+                return isConv1D(name);
             }
-            byName.put(name, info);
-        }
-        Map<String, Parameter> params = gpt.namedParameters();
-        Map<String, String> sources = new LinkedHashMap<>();
-        for (Map.Entry<String, Parameter> e : params.entrySet()) {
-            String name = e.getKey();
-            SafeTensors.TensorInfo info = byName.get(name);
-            if (info == null) {
-                throw new CheckpointException(
-                        st.file() + ": missing tensor '" + name + "' required by " + cfg);
-            }
-            long[] expected = e.getValue().getShape().getShape();
-            if (isConv1D(name)) {
-                expected = new long[] {expected[1], expected[0]};
-            }
-            if (!java.util.Arrays.equals(expected, info.shape())) {
-                throw new CheckpointException(
-                        String.format(
-                                "%s: tensor '%s' has shape %s, but the model expects %s",
-                                st.fileOf(info.name()), info.name(), info.shapeString(),
-                                SafeTensors.formatShape(expected)));
-            }
-            sources.put(name, info.name());
-        }
-        TreeSet<String> extra = new TreeSet<>(byName.keySet());
-        extra.removeAll(params.keySet());
-        if (!extra.isEmpty()) {
-            throw new CheckpointException(
-                    st.file() + ": tensor '" + extra.first() + "' (and " + (extra.size() - 1)
-                            + " more) has no place in a model with " + cfg
-                            + "; does config.json match the weights?");
-        }
-        return sources;
+        };
     }
 
     /** {@link #save(GptModel, Path, SafeTensorsWriter.DType, long)} in one file up to 5 GB. */
@@ -136,7 +91,7 @@ public final class Gpt2Checkpoint {
             long[] shape = array.getShape().getShape();
             if (isConv1D(e.getKey())) {
                 writer.add(e.getKey(), new long[] {shape[1], shape[0]}, dtype,
-                        () -> transpose(CausalLms.float32Values(array), (int) shape[0], (int) shape[1]));
+                        () -> WeightMap.transpose(CausalLms.float32Values(array), (int) shape[0], (int) shape[1]));
             } else {
                 writer.add(e.getKey(), shape, dtype, () -> CausalLms.float32Values(array));
             }
@@ -182,15 +137,4 @@ public final class Gpt2Checkpoint {
                         || name.contains(".c_fc."));
     }
 
-    /** Transposes a row-major {@code (rows, cols)} matrix. */
-    private static float[] transpose(float[] data, int rows, int cols) {
-        float[] out = new float[data.length];
-        for (int r = 0; r < rows; r++) {
-            int base = r * cols;
-            for (int c = 0; c < cols; c++) {
-                out[c * rows + r] = data[base + c];
-            }
-        }
-        return out;
-    }
 }

@@ -49,9 +49,9 @@ public final class Gpt2Family implements ModelFamily {
     }
 
     @Override
-    public void saveHuggingFace(CausalLm model, Path dir, dev.jgpt.model.io.SafeTensorsWriter.DType dtype,
-            long maxShardBytes) throws java.io.IOException {
-        Gpt2Checkpoint.save(gpt(model), dir, dtype, maxShardBytes);
+    public void saveHuggingFace(CausalLm model, Path dir, ai.djl.ndarray.types.DataType dtype, long maxShardBytes)
+            throws java.io.IOException {
+        Gpt2Checkpoint.save(gpt(model), dir, dev.jgpt.model.io.SafeTensorsWriter.DType.of(dtype), maxShardBytes);
     }
 
     private static GptConfig gptConfig(ModelConfig config) {

@@ -37,6 +37,29 @@ public final class SafeTensorsWriter {
         DType(int bytes) {
             this.bytes = bytes;
         }
+
+        /** The engine-neutral type of the same name ({@code FLOAT32}, {@code FLOAT16}, {@code BFLOAT16}). */
+        public ai.djl.ndarray.types.DataType dataType() {
+            return switch (this) {
+                case F32 -> ai.djl.ndarray.types.DataType.FLOAT32;
+                case F16 -> ai.djl.ndarray.types.DataType.FLOAT16;
+                case BF16 -> ai.djl.ndarray.types.DataType.BFLOAT16;
+            };
+        }
+
+        /**
+         * The file type for {@code type}.
+         *
+         * @throws IllegalArgumentException for a type safetensors files are not written in here
+         */
+        public static DType of(ai.djl.ndarray.types.DataType type) {
+            for (DType d : values()) {
+                if (d.dataType() == type) {
+                    return d;
+                }
+            }
+            throw new IllegalArgumentException("Weights are written as F32, F16 or BF16, not " + type);
+        }
     }
 
     /** The shard size {@code save_pretrained} uses by default (5 GB). */

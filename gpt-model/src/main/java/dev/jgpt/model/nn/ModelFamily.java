@@ -58,10 +58,10 @@ public interface ModelFamily {
     /**
      * Writes {@code model} (of this family) as a HuggingFace folder that {@code transformers}
      * loads and {@link #loadWeights} reads back bit for bit: {@code config.json} and the weights
-     * in {@code dtype} under the family's HF names, one {@code model.safetensors} or shards with
+     * in {@code dtype} ({@code FLOAT32}, {@code FLOAT16} or {@code BFLOAT16}) under the family's HF names, one {@code model.safetensors} or shards with
      * {@code model.safetensors.index.json} above {@code maxShardBytes}. Tokenizer files are the
      * caller's ({@code Tokenizer.save}).
      */
-    void saveHuggingFace(CausalLm model, Path dir, dev.jgpt.model.io.SafeTensorsWriter.DType dtype, long maxShardBytes)
+    void saveHuggingFace(CausalLm model, Path dir, ai.djl.ndarray.types.DataType dtype, long maxShardBytes)
             throws java.io.IOException;
 }

@@ -91,7 +91,7 @@ class ModelFamiliesTest {
             }
 
             @Override
-            public void saveHuggingFace(CausalLm model, Path dir, dev.jgpt.model.io.SafeTensorsWriter.DType dtype,
+            public void saveHuggingFace(CausalLm model, Path dir, ai.djl.ndarray.types.DataType dtype,
                     long maxShardBytes) {
                 throw new UnsupportedOperationException();
             }
