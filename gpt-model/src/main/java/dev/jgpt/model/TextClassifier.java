@@ -90,10 +90,20 @@ public final class TextClassifier implements AutoCloseable {
      */
     public static TextClassifier create(ModelConfig config, List<String> labels, int maxLength,
             Device device, int seed, InitStyle style) {
+        String repository = ModelFamilies.of(config).tokenizerRepository();
+        if (repository != null) {
+            throw new IllegalArgumentException("A fresh " + config.modelType() + " classifier needs its family's"
+                    + " tokenizer (" + repository + "'s): pass it to create(..., tokenizer)");
+        }
         return create(config, labels, maxLength, device, seed, style, Tokenizers.forModel(null));
     }
 
-    private static TextClassifier create(ModelConfig config, List<String> labels, int maxLength,
+    /**
+     * A classifier of random weights, as {@link #create(ModelConfig, List, int, Device, int,
+     * InitStyle)}, reading text with {@code tokenizer} (which it then owns and closes, also when
+     * this fails).
+     */
+    public static TextClassifier create(ModelConfig config, List<String> labels, int maxLength,
             Device device, int seed, InitStyle style, Tokenizer tokenizer) {
         checkArguments(config, labels, maxLength);
         LanguageModel.requireMemoryFor(config, device);

@@ -7,7 +7,8 @@ import dev.jgpt.datasets.SpamData;
 import dev.jgpt.datasets.Splits;
 import dev.jgpt.model.TextClassifier;
 import dev.jgpt.model.checkpoint.Checkpoints;
-import dev.jgpt.model.gpt2.GptConfig;
+import dev.jgpt.model.nn.ModelConfig;
+import dev.jgpt.model.tokenizer.Tokenizer;
 import dev.jgpt.model.lora.Lora;
 import dev.jgpt.training.ClassifierConfig;
 import dev.jgpt.training.ClassifierEvaluation;
@@ -140,24 +141,29 @@ final class FinetuneClassifierCommand implements Callable<Integer> {
         if (checkpoint.isPresent()) {
             return TextClassifier.load(checkpoint.get(), device.device());
         }
+        Tokenizer tokenizer = fresh.startingTokenizer(model, Optional.empty());
         int length = maxLength;
-        if (length == 0) {
-            try (var tokenizer = dev.jgpt.model.tokenizer.Tokenizers.forModel(model)) {
+        ModelConfig config;
+        try {
+            if (length == 0) {
                 for (LabeledText t : splits.train()) {
                     length = Math.max(length, tokenizer.encode(t.text()).length);
                 }
             }
+            config = model != null ? Checkpoints.readConfig(model) : fresh.config();
+        } catch (RuntimeException e) {
+            tokenizer.close();
+            throw e;
         }
         if (model != null) {
-            var config = dev.jgpt.model.checkpoint.Checkpoints.readConfig(model);
+            tokenizer.close();
             return TextClassifier.fromLanguageModel(model, LABELS, Math.min(length, config.contextLength()),
                     device.device(), (int) training.seed);
         }
-        GptConfig config = fresh.config();
         if (config.contextLength() < length) {
             config = config.withContextLength(length);
         }
-        return TextClassifier.create(config, LABELS, length, device.device(),
-                (int) training.seed, fresh.initStyle);
+        return TextClassifier.create(config, LABELS, length, device.device(), (int) training.seed, fresh.initStyle,
+                tokenizer);
     }
 }

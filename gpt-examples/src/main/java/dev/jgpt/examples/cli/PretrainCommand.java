@@ -6,9 +6,7 @@ import dev.jgpt.datasets.CorpusTokenizer;
 import dev.jgpt.datasets.TokenIds;
 import dev.jgpt.model.Engines;
 import dev.jgpt.model.LanguageModel;
-import dev.jgpt.model.gpt2.GptConfig;
 import dev.jgpt.model.tokenizer.Tokenizer;
-import dev.jgpt.model.tokenizer.Tokenizers;
 import dev.jgpt.training.Evaluation;
 import dev.jgpt.training.PretrainConfig;
 import dev.jgpt.training.Pretrainer;
@@ -81,10 +79,11 @@ final class PretrainCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         Optional<Path> checkpoint = training.checkpoint();
-        try (Tokenizer tokenizer = Tokenizers.forModel(init);
+        try (Tokenizer tokenizer = fresh.startingTokenizer(init, checkpoint);
                 CorpusTokenizer.Split split = CorpusTokenizer.tokenize(data.resolve(), tokenizer, trainRatio,
                         training.out.resolve(TOKENS_DIR));
-                LanguageModel lm = startingModel(checkpoint)) {
+                LanguageModel lm = fresh.startingModel(init, checkpoint, modelDevice(), training.seed,
+                        contextLength)) {
             TokenIds trainIds = split.train();
             TokenIds valIds = split.validation();
             outWriter.printf(Locale.ROOT, "%s%n%,d parameters; %,d training and %,d validation tokens;"
@@ -145,16 +144,5 @@ final class PretrainCommand implements Callable<Integer> {
     /** Where the weights live: the first of {@code --devices}, else {@code --device}. */
     private Device modelDevice() {
         return devices == null || devices.isEmpty() ? device.device() : Engines.device(devices.get(0));
-    }
-
-    private LanguageModel startingModel(Optional<Path> checkpoint) {
-        if (checkpoint.isPresent()) {
-            return LanguageModel.load(checkpoint.get(), modelDevice());
-        }
-        if (init != null) {
-            return LanguageModel.load(init, modelDevice());
-        }
-        GptConfig config = fresh.config().withContextLength(contextLength);
-        return LanguageModel.create(config, modelDevice(), (int) training.seed, fresh.initStyle);
     }
 }

@@ -23,16 +23,25 @@ public abstract class DecoderFamily implements ModelFamily {
     private final String architecture;
     private final boolean qkNorm;
     private final Map<String, DecoderConfig> presets;
+    private final String tokenizerRepository;
 
     /**
      * @param architecture the {@code architectures} entry of its HF {@code config.json}
      * @param presets the published sizes by name, smallest first
+     * @param tokenizerRepository the Hub repository whose tokenizer a fresh model uses
      */
-    protected DecoderFamily(String modelType, String architecture, boolean qkNorm, Map<String, DecoderConfig> presets) {
+    protected DecoderFamily(String modelType, String architecture, boolean qkNorm, Map<String, DecoderConfig> presets,
+            String tokenizerRepository) {
         this.modelType = modelType;
         this.architecture = architecture;
         this.qkNorm = qkNorm;
         this.presets = new LinkedHashMap<>(presets);
+        this.tokenizerRepository = tokenizerRepository;
+    }
+
+    @Override
+    public String tokenizerRepository() {
+        return tokenizerRepository;
     }
 
     @Override

@@ -169,6 +169,38 @@ public final class HubClient {
         return download(ref);
     }
 
+    /** The files a tokenizer needs, with the config that names the family and the end ids. */
+    public static boolean tokenizerFile(String name) {
+        return TOKENIZER_FILES.contains(name);
+    }
+
+    private static final java.util.Set<String> TOKENIZER_FILES = java.util.Set.of("config.json", "tokenizer.json",
+            "tokenizer_config.json", "special_tokens_map.json", "generation_config.json", "chat_template.jinja");
+
+    /**
+     * A snapshot folder of {@code ref} holding at least its tokenizer files ({@link
+     * #tokenizerFile}), without downloading the weights: the cached snapshot when it has {@code
+     * tokenizer.json} (no request), else those files alone fetched. A fresh model of a family
+     * takes its tokenizer this way ({@code ModelFamily.tokenizerRepository}).
+     *
+     * @throws HubException as {@link #download}
+     */
+    public Path tokenizer(HubReference ref) {
+        Optional<Path> cached = cachedTokenizer(ref);
+        if (cached.isPresent()) {
+            return cached.get();
+        }
+        Path snapshot = download(ref, HubClient::tokenizerFile, () -> cachedTokenizer(ref));
+        if (!Files.isRegularFile(snapshot.resolve("tokenizer.json"))) {
+            throw new HubException(ref + " has no tokenizer.json (a tokenizer in another format is not supported)");
+        }
+        return snapshot;
+    }
+
+    private Optional<Path> cachedTokenizer(HubReference ref) {
+        return cache.commit(ref).map(c -> cache.snapshot(ref, c)).filter(d -> Files.isRegularFile(d.resolve("tokenizer.json")));
+    }
+
     /**
      * Asks the Hub for {@code ref}'s files and fetches those missing from the cache; returns the
      * snapshot folder. Offline, or with the Hub unreachable, the cached snapshot if there is one.
@@ -177,16 +209,22 @@ public final class HubClient {
      *     a checksum mismatch, an interrupted transfer (run again to resume), a full disk
      */
     public Path download(HubReference ref) {
+        return download(ref, HubClient::wanted, () -> cache.cachedModel(ref));
+    }
+
+    /** Fetches the files of {@code ref} that {@code wanted} names; {@code cachedCopy} is the fallback offline. */
+    private Path download(HubReference ref, java.util.function.Predicate<String> wanted,
+            java.util.function.Supplier<Optional<Path>> cachedCopy) {
         if (settings.offline()) {
-            return cache.cachedModel(ref).orElseThrow(() -> new HubException("Offline (HF_HUB_OFFLINE or"
+            return cachedCopy.get().orElseThrow(() -> new HubException("Offline (HF_HUB_OFFLINE or"
                     + " ai.djl.offline) and " + ref + " is not in the cache " + cache.root() + " (" + cachedList()
                     + ")"));
         }
         RepoFiles files;
         try {
-            files = repoFiles(ref);
+            files = repoFiles(ref, wanted);
         } catch (IOException e) {
-            Optional<Path> cached = cache.cachedModel(ref);
+            Optional<Path> cached = cachedCopy.get();
             if (cached.isPresent()) {
                 return cached.get(); // as huggingface_hub does without a network
             }
@@ -239,7 +277,7 @@ public final class HubClient {
     private record RepoFiles(String commit, List<RepoFile> files) {}
 
     /** The wanted files of {@code ref} and the commit its revision is at. */
-    private RepoFiles repoFiles(HubReference ref) throws IOException {
+    private RepoFiles repoFiles(HubReference ref, java.util.function.Predicate<String> wanted) throws IOException {
         URI uri = URI.create(settings.endpoint() + "/api/models/" + ref.repoId() + "/revision/"
                 + URLEncoder.encode(ref.revision(), StandardCharsets.UTF_8) + "?blobs=true");
         HttpResponse<InputStream> r = send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).GET(),
@@ -275,7 +313,7 @@ public final class HubClient {
             }
             JsonObject o = e.getAsJsonObject();
             String name = string(o, "rfilename", uri);
-            if (!wanted(name)) {
+            if (!wanted.test(name)) {
                 continue;
             }
             if (name.isEmpty() || name.equals(".") || name.equals("..") || name.contains("\\") || name.contains("\0")) {

@@ -42,6 +42,34 @@ public final class ModelReferences {
         }
     }
 
+    /**
+     * The folder whose tokenizer a model made from a preset of {@code family} uses: {@code spec}
+     * when given (a folder, or a Hub repository whose tokenizer files alone are fetched), else the
+     * family's own tokenizer repository ({@link dev.jgpt.model.nn.ModelFamily#tokenizerRepository});
+     * empty for a family with a built-in tokenizer (GPT-2) and no {@code spec}.
+     *
+     * @throws HubException when a Hub repository cannot be had
+     * @throws IllegalArgumentException when {@code spec} is neither a folder nor a repository id
+     */
+    public static Optional<Path> tokenizerFolder(String spec, dev.jgpt.model.nn.ModelFamily family, HubClient hub) {
+        String source = spec != null && !spec.isBlank() ? spec : family.tokenizerRepository();
+        if (source == null) {
+            return Optional.empty();
+        }
+        Path local = Paths.get(source);
+        if (Files.isDirectory(local)) {
+            return Optional.of(local);
+        }
+        HubReference ref = HubReference.parse(source).orElseThrow(() -> new IllegalArgumentException("Tokenizer '"
+                + source + "' is neither a folder nor a Hub repository (owner/name)"));
+        try {
+            return Optional.of(hub.tokenizer(ref));
+        } catch (HubException e) {
+            throw new HubException("The tokenizer of " + ref.repoId() + " (for a fresh " + family.modelType()
+                    + " model; --tokenizer DIR names another): " + e.getMessage(), e);
+        }
+    }
+
     /** The name a server reports for {@code spec}: the repository id of a Hub reference, else the folder's name. */
     public static String displayName(String spec) {
         if (!Files.isDirectory(Paths.get(spec))) {

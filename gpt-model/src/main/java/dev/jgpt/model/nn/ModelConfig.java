@@ -34,6 +34,9 @@ public interface ModelConfig {
     /** Whether the output head reuses the token embedding. */
     boolean tieEmbeddings();
 
+    /** A copy with another context length (a shorter one for training on a small machine). */
+    ModelConfig withContextLength(int length);
+
     /** Parameters counted from the shapes, without allocating any. */
     long parameterCount();
 

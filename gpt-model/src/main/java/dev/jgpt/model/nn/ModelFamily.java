@@ -48,6 +48,15 @@ public interface ModelFamily {
     }
 
     /**
+     * The HuggingFace Hub repository ({@code owner/name}) whose tokenizer files a model of this
+     * family made from a preset uses, or {@code null} when the family has a built-in tokenizer
+     * (GPT-2: OpenAI's BPE).
+     */
+    default String tokenizerRepository() {
+        return null;
+    }
+
+    /**
      * Initialises {@code model} on {@code manager} with the HuggingFace weights in {@code dir},
      * after checking every tensor's presence and shape, so a bad file never half-loads.
      *
