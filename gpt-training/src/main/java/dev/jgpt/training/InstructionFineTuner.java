@@ -3,25 +3,23 @@ package dev.jgpt.training;
 import dev.jgpt.datasets.InstructionData;
 import dev.jgpt.datasets.InstructionExample;
 import dev.jgpt.model.LanguageModel;
-import dev.jgpt.model.io.PromptFormatFile;
 import dev.jgpt.model.lora.Lora;
 import dev.jgpt.model.lora.LoraConfig;
-import dev.jgpt.model.tokenizer.PromptFormat;
 import dev.jgpt.model.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Instruction fine-tuning (the book's chapter 7): next-token training on Alpaca-formatted
- * examples with the masked loss, run by {@link Pretrainer}'s loop, so it has the same periodic
+ * Instruction fine-tuning (the book's chapter 7): next-token training on examples in the book's
+ * Alpaca format or the model's chat template ({@link InstructionFormat}) with the masked loss, run by {@link Pretrainer}'s loop, so it has the same periodic
  * validation loss, sample (the response to the first validation entry), metrics, plot, and
  * resumable checkpoints. With LoRA, the base weights are frozen and only the adapters train.
  */
 public final class InstructionFineTuner {
 
     private final PretrainConfig cfg;
-    private final boolean maskPrompt;
+    private final InstructionFormat format;
     private final LoraConfig lora;
     private final Tokenizer tokenizer;
     private final Path out;
@@ -34,8 +32,18 @@ public final class InstructionFineTuner {
      */
     public InstructionFineTuner(PretrainConfig cfg, boolean maskPrompt, LoraConfig lora, Tokenizer tokenizer,
             Path out, Pretrainer.Listener listener) {
+        this(cfg, InstructionFormat.alpaca(maskPrompt), lora, tokenizer, out, listener);
+    }
+
+    /**
+     * @param cfg optimisation and reporting settings; {@code contextLength} caps each batch
+     * @param format the book's Alpaca format or the model's chat template ({@link InstructionFormat})
+     * @param lora train LoRA adapters of these settings instead of every weight, or {@code null}
+     */
+    public InstructionFineTuner(PretrainConfig cfg, InstructionFormat format, LoraConfig lora, Tokenizer tokenizer,
+            Path out, Pretrainer.Listener listener) {
         this.cfg = cfg;
-        this.maskPrompt = maskPrompt;
+        this.format = format;
         this.lora = lora;
         this.tokenizer = tokenizer;
         this.out = out;
@@ -62,7 +70,8 @@ public final class InstructionFineTuner {
      *
      * @param model the folder {@code serve}, {@code chat}, {@code generate} and {@code
      *     generate-responses} take: the weights (adapters merged), config, tokenizer files where
-     *     the model had its own, and the prompt format it was tuned with
+     *     the model had its own, and the format it was tuned in (its chat template, or {@code
+     *     prompt_format.json} for the Alpaca format)
      * @param adapters the LoRA adapters alone in peft's layout, or {@code null} without LoRA
      */
     public record SavedModel(Path model, Path adapters) {}
@@ -70,8 +79,8 @@ public final class InstructionFineTuner {
     /**
      * Keeps what the run produced under the run folder: with LoRA the adapters alone
      * ({@code adapters/}), which are then merged into the weights; the model itself ({@code
-     * model/}) with its tokenizer and the prompt format ({@code prompt_format.json}) it was tuned
-     * in. {@code lm} stays usable, its adapters merged.
+     * model/}) with its tokenizer and the format it was tuned in ({@link InstructionFormat#saveWith}).
+     * {@code lm} stays usable, its adapters merged.
      */
     public SavedModel save(LanguageModel lm) throws IOException {
         Path adapters = null;
@@ -84,7 +93,7 @@ public final class InstructionFineTuner {
         Path model = out.resolve("model");
         lm.save(model);
         tokenizer.save(model);
-        PromptFormatFile.save(PromptFormat.ALPACA, model);
+        format.saveWith(model);
         return new SavedModel(model, adapters);
     }
 
@@ -100,7 +109,6 @@ public final class InstructionFineTuner {
         }
         int length = Math.min(cfg.contextLength(), lm.config().contextLength());
         return new Pretrainer(cfg, tokenizer, out, listener).withPlotTitle("Instruction fine-tuning loss").train(lm,
-                new InstructionBatches(train, tokenizer, maskPrompt, length),
-                new InstructionBatches(validation, tokenizer, maskPrompt, length), resumeFrom);
+                format.batches(train, tokenizer, length), format.batches(validation, tokenizer, length), resumeFrom);
     }
 }

@@ -43,16 +43,26 @@ public final class InstructionResponses {
         return continuation.replace("### Response:", "").strip();
     }
 
-    /** Generates a greedy response of at most {@code maxNewTokens} tokens for each example. */
+    /** Generates a greedy response in the Alpaca format of at most {@code maxNewTokens} tokens for each example. */
     public static List<Response> generate(LanguageModel lm, Tokenizer tokenizer,
+            List<InstructionExample> examples, int maxNewTokens, Progress progress) {
+        return generate(lm, tokenizer, InstructionFormat.alpaca(false), examples, maxNewTokens, progress);
+    }
+
+    /**
+     * Generates a greedy response of at most {@code maxNewTokens} tokens for each example,
+     * prompted in {@code format} (the one the model was tuned in) and stopping at the tokenizer's
+     * end ids.
+     */
+    public static List<Response> generate(LanguageModel lm, Tokenizer tokenizer, InstructionFormat format,
             List<InstructionExample> examples, int maxNewTokens, Progress progress) {
         TextGenerator generator = new TextGenerator(lm, tokenizer);
         SamplingConfig greedy = SamplingConfig.greedy(maxNewTokens).withEndIdsOf(tokenizer);
         List<Response> out = new ArrayList<>(examples.size());
         for (int i = 0; i < examples.size(); i++) {
             InstructionExample e = examples.get(i);
-            String continuation = generator.generate(InstructionData.formatPrompt(e), greedy, null);
-            Response r = new Response(e, extract(continuation));
+            String continuation = generator.generate(format.prompt(e), greedy, null);
+            Response r = new Response(e, format.response(continuation));
             out.add(r);
             if (progress != null) {
                 progress.done(i, examples.size(), r);

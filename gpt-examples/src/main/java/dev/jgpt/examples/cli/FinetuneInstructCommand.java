@@ -5,13 +5,12 @@ import dev.jgpt.datasets.InstructionData;
 import dev.jgpt.datasets.InstructionExample;
 import dev.jgpt.datasets.Splits;
 import dev.jgpt.model.LanguageModel;
-import dev.jgpt.model.gpt2.GptConfig;
 import dev.jgpt.model.lora.Lora;
 import dev.jgpt.model.lora.LoraConfig;
 import dev.jgpt.model.tokenizer.Tokenizer;
-import dev.jgpt.model.tokenizer.Tokenizers;
 import dev.jgpt.training.Evaluation;
 import dev.jgpt.training.InstructionFineTuner;
+import dev.jgpt.training.InstructionFormat;
 import dev.jgpt.training.InstructionResponses;
 import dev.jgpt.training.PretrainConfig;
 import dev.jgpt.training.Pretrainer;
@@ -29,7 +28,8 @@ import picocli.CommandLine;
 /** {@code jgpt finetune-instruct}: the book's chapter 7 instruction fine-tuning. */
 @Command(name = "finetune-instruct", mixinStandardHelpOptions = true,
         defaultValueProvider = BookDefaults.Instruct.class,
-        description = "Fine-tune a GPT to follow Alpaca-style instructions, then answer the test split.")
+        description = "Fine-tune a model to follow instructions (in its chat template, or the book's Alpaca format),"
+                + " then answer the test split.")
 final class FinetuneInstructCommand implements Callable<Integer> {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -45,6 +45,8 @@ final class FinetuneInstructCommand implements Callable<Integer> {
     @CommandLine.Mixin FreshModelOptions fresh;
 
     @CommandLine.Mixin LoraOptions loraOptions;
+
+    @CommandLine.Mixin InstructionFormatOptions formatOptions;
 
     @Option(names = "--model", description = "Start from this model: a folder (HuggingFace or jgpt checkpoint) or a Hub"
             + " repository (owner/name, e.g. gpt2-medium).")
@@ -77,24 +79,28 @@ final class FinetuneInstructCommand implements Callable<Integer> {
         Optional<Path> checkpoint = training.checkpoint();
         LoraConfig lora;
         PretrainConfig cfg;
-        try (Tokenizer tokenizer = Tokenizers.forModel(model); LanguageModel lm = startingModel(checkpoint)) {
+        try (Tokenizer tokenizer = fresh.startingTokenizer(model, checkpoint);
+                LanguageModel lm = fresh.startingModel(model, checkpoint, device.device(), training.seed, 0)) {
             int length = contextLength > 0 ? Math.min(contextLength, lm.config().contextLength())
                     : lm.config().contextLength();
+            InstructionFormat format;
             try {
                 lora = loraOptions.config();
+                format = formatOptions.resolve(fresh.startingFolder(model, checkpoint), maskPrompt);
                 cfg = schedule.applyTo(training.applyTo(PretrainConfig.builder())).contextLength(length)
-                        .sample(InstructionData.formatPrompt(splits.validation().get(0)), sampleTokens).build();
+                        .sample(format.prompt(splits.validation().get(0)), sampleTokens).build();
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
-            o.printf(Locale.ROOT, "%s%n%,d train, %,d validation, %,d test examples; batches cut to %d tokens;"
-                            + " engine %s on %s%s%n", lm.config(), splits.train().size(),
-                    splits.validation().size(), splits.test().size(), length, Engine.getInstance().getEngineName(),
-                    lm.manager().getDevice(), checkpoint.map(p -> "; resuming from " + p).orElse(""));
+            o.printf(Locale.ROOT, "%s%n%,d train, %,d validation, %,d test examples in the %s; batches cut to %d"
+                            + " tokens; engine %s on %s%s%n", lm.config(), splits.train().size(),
+                    splits.validation().size(), splits.test().size(), InstructionFormatOptions.describe(format),
+                    length, Engine.getInstance().getEngineName(), lm.manager().getDevice(),
+                    checkpoint.map(p -> "; resuming from " + p).orElse(""));
             o.flush();
             long start = System.nanoTime();
-            InstructionFineTuner tuner = new InstructionFineTuner(cfg, maskPrompt, lora, tokenizer, training.out,
-                    new Progress(o, err, lm));
+            InstructionFineTuner tuner = new InstructionFineTuner(cfg, format, lora, tokenizer, training.out,
+                    new Progress(o, err, lm, format, cfg.samplePrompt()));
             Pretrainer.Result r = tuner.train(lm, splits.train(), splits.validation(), checkpoint.orElse(null));
             o.printf(Locale.ROOT, "done: %d steps, %,d tokens, %.1f s training (%.0f tokens/s), %.1f s in all%n",
                     r.steps(), r.tokensSeen(), r.trainingSeconds(), r.tokensSeen() / Math.max(r.trainingSeconds(), 1e-9),
@@ -108,8 +114,8 @@ final class FinetuneInstructCommand implements Callable<Integer> {
                 List<InstructionExample> test = testLimit == 0 ? splits.test()
                         : splits.test().subList(0, Math.min(testLimit, splits.test().size()));
                 Path file = training.out.resolve("test-responses.json");
-                List<InstructionResponses.Response> responses = InstructionResponses.generate(lm, tokenizer, test,
-                        responseTokens, (i, n, resp) -> {
+                List<InstructionResponses.Response> responses = InstructionResponses.generate(lm, tokenizer, format,
+                        test, responseTokens, (i, n, resp) -> {
                             err.printf("\ranswering test entries: %d/%d ", i + 1, n);
                             err.flush();
                         });
@@ -123,28 +129,21 @@ final class FinetuneInstructCommand implements Callable<Integer> {
         return 0;
     }
 
-    private LanguageModel startingModel(Optional<Path> checkpoint) {
-        if (checkpoint.isPresent()) {
-            return LanguageModel.load(checkpoint.get(), device.device());
-        }
-        if (model != null) {
-            return LanguageModel.load(model, device.device());
-        }
-        GptConfig config = fresh.config();
-        return LanguageModel.create(config, device.device(), (int) training.seed, fresh.initStyle);
-    }
-
     /** Progress on the terminal: a step counter, losses, and the sample response. */
     private static final class Progress implements Pretrainer.Listener {
         private final PrintWriter o;
         private final PrintWriter err;
         private final LanguageModel lm;
+        private final InstructionFormat format;
+        private final String samplePrompt;
         private boolean printedTrainable;
 
-        Progress(PrintWriter o, PrintWriter err, LanguageModel lm) {
+        Progress(PrintWriter o, PrintWriter err, LanguageModel lm, InstructionFormat format, String samplePrompt) {
             this.o = o;
             this.err = err;
             this.lm = lm;
+            this.format = format;
+            this.samplePrompt = samplePrompt;
         }
 
         @Override
@@ -169,9 +168,8 @@ final class FinetuneInstructCommand implements Callable<Integer> {
         @Override
         public void onSample(int epoch, long step, String text) {
             err.print("\r");
-            int at = text.indexOf("### Response:");
-            String response = at < 0 ? "(no '### Response:' header yet)"
-                    : InstructionResponses.extract(text.substring(at));
+            String response = format.response(text.startsWith(samplePrompt) ? text.substring(samplePrompt.length())
+                    : text);
             o.printf("sample response after epoch %d: %s%n", epoch + 1, response.replace('\n', ' '));
             o.flush();
         }

@@ -3,6 +3,7 @@ package dev.jgpt.examples.cli;
 import dev.jgpt.datasets.InstructionExample;
 import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.tokenizer.Tokenizer;
+import dev.jgpt.training.InstructionFormat;
 import dev.jgpt.training.InstructionResponses;
 import dev.jgpt.training.TextOverlap;
 import java.io.PrintWriter;
@@ -27,7 +28,9 @@ final class GenerateResponsesCommand implements Callable<Integer> {
 
     @CommandLine.Mixin DtypeOption dtype;
 
-    @Option(names = "--model", required = true, description = "A model folder (jgpt or HuggingFace GPT-2).")
+    @CommandLine.Mixin InstructionFormatOptions formatOptions;
+
+    @Option(names = "--model", required = true, description = "A model folder (jgpt or HuggingFace, any family) or a Hub repository.")
     String model;
 
     @Option(names = "--out", required = true, description = "The JSON file to write.")
@@ -50,8 +53,14 @@ final class GenerateResponsesCommand implements Callable<Integer> {
         if (limit > 0) {
             test = test.subList(0, Math.min(limit, test.size()));
         }
+        InstructionFormat format;
+        try {
+            format = formatOptions.resolve(ModelSource.path(model), false);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         try (LanguageModel lm = dtype.convert(ModelSource.load(model, device.device())); Tokenizer tokenizer = ModelSource.tokenizer(model)) {
-            List<InstructionResponses.Response> responses = InstructionResponses.generate(lm, tokenizer, test,
+            List<InstructionResponses.Response> responses = InstructionResponses.generate(lm, tokenizer, format, test,
                     maxNewTokens, (i, n, r) -> {
                         err.printf("\r%d/%d ", i + 1, n);
                         err.flush();

@@ -17,10 +17,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * How a model turns a conversation into its prompt: the chat template of its folder ({@code
+ * How a model turns a conversation into its prompt: the prompt format stored with a model tuned
+ * here in it ({@code prompt_format.json}), else the chat template of its folder ({@code
  * tokenizer_config.json} or {@code chat_template.jinja}, as HF's {@code apply_chat_template}
- * renders it), else the prompt format stored with a model tuned here ({@code prompt_format.json},
- * Alpaca by default). {@code chat}, {@code serve}, {@code render-chat} and the library's callers
+ * renders it), else the Alpaca format. {@code chat}, {@code serve}, {@code render-chat} and the library's callers
  * all take it from {@link #forModel}, so a model is prompted the way it was trained.
  *
  * <p>The rendered prompt holds its special tokens (Llama's {@code <|begin_of_text|>}, Qwen3's
@@ -36,8 +36,15 @@ public final class ChatFormat {
         this.format = format;
     }
 
-    /** The folder's chat template, else its stored prompt format (Alpaca when none is stored). */
+    /**
+     * The prompt format a tuning here stored ({@code prompt_format.json}: the model learned that
+     * format, whatever template its tokenizer files carry), else the folder's chat template, else
+     * the Alpaca format.
+     */
     public static ChatFormat forModel(Path dir) {
+        if (java.nio.file.Files.isRegularFile(dir.resolve(PromptFormatFile.FILE))) {
+            return of(PromptFormatFile.read(dir));
+        }
         Optional<ChatTemplate> t;
         try {
             t = ChatTemplate.read(dir);
