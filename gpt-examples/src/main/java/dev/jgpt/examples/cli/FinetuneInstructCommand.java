@@ -82,6 +82,9 @@ final class FinetuneInstructCommand implements Callable<Integer> {
                     : lm.config().contextLength();
             try {
                 lora = loraOptions.config();
+                if (lora != null) {
+                    Lora.targets(lm.block(), lora); // an unknown --lora-targets name fails here, before training
+                }
                 cfg = schedule.applyTo(training.applyTo(PretrainConfig.builder())).contextLength(length)
                         .sample(InstructionData.formatPrompt(splits.validation().get(0)), sampleTokens).build();
             } catch (IllegalArgumentException e) {
