@@ -67,7 +67,7 @@ class TextClassifierTest {
         Path dir = tmp.resolve("clf");
         TextClassifier.Prediction before;
         try (TextClassifier c = TextClassifier.create(CFG, LABELS, 12, device(), 3, InitStyle.GPT2)) {
-            c.applyLora(new LoraConfig(2, 4));
+            c.applyLora(new LoraConfig(2, 4, java.util.List.of("c_attn")));
             before = c.classify("You are a winner, claim your prize now");
             assertThat(before.probabilities()[0] + before.probabilities()[1]).isCloseTo(1f,
                     org.assertj.core.data.Offset.offset(1e-5f));
@@ -76,7 +76,9 @@ class TextClassifierTest {
         try (TextClassifier loaded = TextClassifier.load(dir, device())) {
             assertThat(loaded.labels()).isEqualTo(LABELS);
             assertThat(loaded.maxLength()).isEqualTo(12);
-            assertThat(loaded.lora()).isEqualTo(new LoraConfig(2, 4));
+            assertThat(loaded.lora()).isEqualTo(new LoraConfig(2, 4, java.util.List.of("c_attn")));
+            assertThat(dev.jgpt.model.lora.Lora.adapters(loaded.block().body()).keySet())
+                    .allMatch(k -> k.endsWith(".attn.c_attn")).isNotEmpty();
             TextClassifier.Prediction after = loaded.classify("You are a winner, claim your prize now");
             FloatArrays.assertBitEqual(after.probabilities(), before.probabilities());
             assertThat(after.label()).isEqualTo(before.label());

@@ -196,7 +196,7 @@ public final class ClassifierFineTuner {
         Path adapters = null;
         if (c.lora() != null) {
             adapters = out.resolve(ADAPTERS_DIR);
-            Lora.save(c.block().body(), c.lora(), adapters);
+            Lora.save(c.block().body(), c.lora(), adapters, Lora.SEQ_CLS, null);
         }
         try {
             writePlots(metrics.rows());

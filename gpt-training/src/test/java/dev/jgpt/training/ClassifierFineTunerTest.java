@@ -78,7 +78,7 @@ class ClassifierFineTunerTest {
     }
 
     @Test
-    void withLoraOnlyTheAdaptersAndTheHeadTrain() {
+    void withLoraOnlyTheAdaptersAndTheHeadTrain() throws java.io.IOException {
         ClassifierConfig cfg = ClassifierConfig.builder().epochs(1).batchSize(8).learningRate(1e-3f)
                 .trainableBlocks(1).lora(new LoraConfig(2, 4)).evaluation(1000, 1).seed(1).build();
         try (TextClassifier c = fresh()) {
@@ -99,7 +99,11 @@ class ClassifierFineTunerTest {
             assertThat(r.model()).isEqualTo(tmp.resolve(ClassifierFineTuner.MODEL_DIR));
             assertThat(r.adapters()).isEqualTo(tmp.resolve(ClassifierFineTuner.ADAPTERS_DIR));
             assertThat(r.adapters().resolve("adapter_model.safetensors")).isNotEmptyFile();
-            assertThat(dev.jgpt.model.lora.Lora.readConfig(r.adapters())).isEqualTo(new LoraConfig(2, 4));
+            // peft's layout: every target listed by name, the classifier's task type
+            assertThat(dev.jgpt.model.lora.Lora.readConfig(r.adapters()))
+                    .isEqualTo(new LoraConfig(2, 4, java.util.List.of("c_attn", "c_proj", "c_fc")));
+            assertThat(java.nio.file.Files.readString(r.adapters().resolve("adapter_config.json")))
+                    .contains("\"task_type\": \"SEQ_CLS\"");
         }
     }
 

@@ -87,6 +87,9 @@ final class FinetuneInstructCommand implements Callable<Integer> {
             try {
                 lora = loraOptions.config();
                 format = formatOptions.resolve(fresh.startingFolder(model, checkpoint), maskPrompt);
+                if (lora != null) {
+                    Lora.targets(lm.block(), lora); // an unknown --lora-targets name fails here, before training
+                }
                 cfg = schedule.applyTo(training.applyTo(PretrainConfig.builder())).contextLength(length)
                         .sample(format.prompt(splits.validation().get(0)), sampleTokens).build();
             } catch (IllegalArgumentException e) {

@@ -62,6 +62,13 @@ class TrainingOptionsTest {
         assertThat(given.training.epochs).isEqualTo(7);
         assertThat(given.training.lr).isEqualTo(1e-3f);
         assertThat(given.loraOptions.config().rank()).isEqualTo(4);
+        assertThat(given.loraOptions.config().targetModules()).isNull(); // every layer the family offers
+        FinetuneInstructCommand qv = parse("finetune-instruct", FinetuneInstructCommand.class, "--out", "x",
+                "--lora-rank", "4", "--lora-targets", "q_proj,v_proj");
+        assertThat(qv.loraOptions.config().targetModules()).containsExactly("q_proj", "v_proj");
+        FinetuneInstructCommand all = parse("finetune-instruct", FinetuneInstructCommand.class, "--out", "x",
+                "--lora-rank", "4", "--lora-targets", "all-linear");
+        assertThat(all.loraOptions.config().targetsAll()).isTrue();
     }
 
     @Test

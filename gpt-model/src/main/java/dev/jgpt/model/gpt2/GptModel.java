@@ -188,6 +188,18 @@ public final class GptModel extends AbstractCausalLm {
         return out;
     }
 
+    /** HF's GPT2LMHeadModel (and GPT2ForSequenceClassification) keeps the blocks under {@code transformer}. */
+    @Override
+    public String loraModulePath(String key) {
+        return "transformer." + key;
+    }
+
+    /** HF GPT-2's layers are Conv1D, weight {@code (in, out)}. */
+    @Override
+    public boolean loraFanInFanOut() {
+        return true;
+    }
+
     /** Parameters counted from the built blocks' shapes; nothing needs to be allocated. */
     public long parameterCount() {
         long total = 0;

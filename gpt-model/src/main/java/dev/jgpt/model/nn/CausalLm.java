@@ -81,6 +81,23 @@ public interface CausalLm extends Block {
     Map<String, LoraTarget> loraTargets();
 
     /**
+     * The HF module path of the LoRA target {@code key} in the family's {@code *ForCausalLM}
+     * class, as peft names adapters: the key itself by default ({@code
+     * model.layers.0.self_attn.q_proj}); GPT-2's {@code transformer.h.0.attn.c_attn}.
+     */
+    default String loraModulePath(String key) {
+        return key;
+    }
+
+    /**
+     * Whether the HF layers behind {@link #loraTargets()} store their weight as {@code (in, out)}
+     * (GPT-2's Conv1D: peft's {@code fan_in_fan_out}); the adapters' shapes are the same either way.
+     */
+    default boolean loraFanInFanOut() {
+        return false;
+    }
+
+    /**
      * Copies every weight of {@code source} (same config; its output head is skipped when this
      * model has none) into this initialised model, casting to this model's data types.
      */

@@ -73,6 +73,21 @@ public final class LoraAdapter extends UnaryBlock {
         return b;
     }
 
+    /** The wrapped layer's input features. */
+    public int in() {
+        return in;
+    }
+
+    /** The wrapped layer's output features. */
+    public int out() {
+        return out;
+    }
+
+    /** How many independent updates sit side by side along the output (3 for a fused q, k, v). */
+    public int groups() {
+        return groups;
+    }
+
     /** The rank of each update. */
     public int rank() {
         return rank;

@@ -144,7 +144,7 @@ class LoraTest {
         try (LanguageModel lm = LanguageModel.create(wider, device(), 4)) {
             assertThatThrownBy(() -> Lora.load(lm.block(), dir, lm.manager()))
                     .isInstanceOf(CheckpointException.class)
-                    .hasMessageContaining("h.0.attn.c_attn.lora_A")
+                    .hasMessageContaining("'base_model.model.transformer.h.0.attn.c_attn.lora_A.weight'")
                     .hasMessageContaining("(12, 32)")
                     .hasMessageContaining("(12, 64)");
             // and the model is left as it was: no adapters, nothing frozen
