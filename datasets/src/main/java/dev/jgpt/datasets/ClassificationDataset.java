@@ -11,16 +11,14 @@ import java.util.List;
 
 /**
  * Labelled texts encoded to equal length for classification (the book's {@code SpamDataset}):
- * each text is tokenized, cut to the maximum length, and padded on the right with {@code
- * <|endoftext|>} (50256). The maximum is the longest encoded text unless given; validation and
+ * each text is tokenized, cut to the maximum length, and padded on the right with the tokenizer's
+ * pad id ({@code Tokenizer.padId()}: GPT-2's {@code <|endoftext|>}, 50256). The maximum is the longest encoded text unless given; validation and
  * test sets should use the training set's {@link #maxLength()}.
  *
  * <p>Records: data {@code (L)} int64, label scalar int64; batched {@code (B, L)} and {@code (B)}.
  */
 public final class ClassificationDataset extends RandomAccessDataset {
 
-    /** The padding id (GPT-2's end-of-text). */
-    public static final long PAD_ID = 50256;
 
     private final long[][] encoded;
     private final long[] labels;
@@ -44,7 +42,7 @@ public final class ClassificationDataset extends RandomAccessDataset {
         lengths = new int[raw.length];
         for (int i = 0; i < raw.length; i++) {
             long[] row = Arrays.copyOf(raw[i], maxLength); // cuts or extends
-            Arrays.fill(row, Math.min(raw[i].length, maxLength), maxLength, PAD_ID);
+            Arrays.fill(row, Math.min(raw[i].length, maxLength), maxLength, b.tokenizer.padId());
             encoded[i] = row;
             lengths[i] = Math.max(1, Math.min(raw[i].length, maxLength)); // an empty text reads its pad
             labels[i] = b.texts.get(i).label();

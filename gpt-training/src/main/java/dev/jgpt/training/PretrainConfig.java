@@ -21,6 +21,9 @@ package dev.jgpt.training;
  * @param sampleTokens tokens generated for that sample
  * @param sampleEvery also sample every this many steps (0: only at epoch ends, as the book)
  * @param seed seeds initial weights, batch order and dropout
+ * @param timeBudgetSeconds stop after the step that uses up this much training time in this
+ *     process, with an evaluation, a sample and a checkpoint (a resume continues from there);
+ *     0: no limit
  */
 public record PretrainConfig(
         int epochs,
@@ -39,7 +42,8 @@ public record PretrainConfig(
         String samplePrompt,
         int sampleTokens,
         int sampleEvery,
-        long seed) {
+        long seed,
+        double timeBudgetSeconds) {
 
     /** Rejects impossible settings, naming the setting. */
     public PretrainConfig {
@@ -57,9 +61,10 @@ public record PretrainConfig(
             throw new IllegalArgumentException("weightDecay must be >= 0, got " + weightDecay);
         }
         if (warmupSteps < 0 || checkpointEvery < 0 || sampleTokens < 0 || sampleEvery < 0
-                || !(gradClip >= 0)) {
+                || !(gradClip >= 0) || !(timeBudgetSeconds >= 0)) {
             throw new IllegalArgumentException(
-                    "warmupSteps, checkpointEvery, sampleTokens, sampleEvery and gradClip must be >= 0");
+                    "warmupSteps, checkpointEvery, sampleTokens, sampleEvery, gradClip and timeBudgetSeconds must be"
+                            + " >= 0");
         }
     }
 
@@ -103,6 +108,7 @@ public record PretrainConfig(
         b.sampleTokens = sampleTokens;
         b.sampleEvery = sampleEvery;
         b.seed = seed;
+        b.timeBudgetSeconds = timeBudgetSeconds;
         return b;
     }
 
@@ -118,6 +124,7 @@ public record PretrainConfig(
         private float minLearningRate;
         private double gradClip;
         private int gradAccumulation = 1;
+        private double timeBudgetSeconds;
         private int evalEvery = 5;
         private int evalBatches = 5;
         private int checkpointEvery;
@@ -215,6 +222,12 @@ public record PretrainConfig(
             return this;
         }
 
+        /** Stop after the step that uses up this much training time (0: no limit). */
+        public Builder timeBudgetSeconds(double seconds) {
+            this.timeBudgetSeconds = seconds;
+            return this;
+        }
+
         /** Seeds initial weights, batch order and dropout. */
         public Builder seed(long seed) {
             this.seed = seed;
@@ -229,7 +242,7 @@ public record PretrainConfig(
         public PretrainConfig build() {
             return new PretrainConfig(epochs, batchSize, contextLength, stride != null ? stride : contextLength,
                     learningRate, weightDecay, warmupSteps, minLearningRate, gradClip, gradAccumulation, evalEvery,
-                    evalBatches, checkpointEvery, samplePrompt, sampleTokens, sampleEvery, seed);
+                    evalBatches, checkpointEvery, samplePrompt, sampleTokens, sampleEvery, seed, timeBudgetSeconds);
         }
     }
 }

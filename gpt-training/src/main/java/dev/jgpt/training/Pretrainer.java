@@ -94,7 +94,7 @@ public final class Pretrainer {
     private TrainingLoop loop() {
         TrainingLoop loop = new TrainingLoop(new TrainingLoop.Settings(cfg.epochs(), cfg.batchSize(),
                 cfg.gradAccumulation(), cfg.gradClip(), cfg.learningRate(), cfg.weightDecay(), cfg.warmupSteps(),
-                cfg.minLearningRate(), cfg.checkpointEvery(), cfg.seed()), out);
+                cfg.minLearningRate(), cfg.checkpointEvery(), cfg.seed()), out).withTimeBudget(cfg.timeBudgetSeconds());
         return devices == null ? loop : loop.withDevices(devices);
     }
 
@@ -167,13 +167,14 @@ public final class Pretrainer {
             @Override
             public void afterStep(TrainingLoop.Progress p) {
                 listener.onStep(p.step(), p.totalSteps(), p.epoch(), p.loss());
-                if (p.step() % cfg.evalEvery() == 0) {
+                if (p.step() % cfg.evalEvery() == 0 || p.outOfTime()) {
                     Evaluation e = new Evaluation(p.step(), p.epochs(), p.seen(), meanLoss(lm, train),
                             meanLoss(lm, val), p.learningRate(), p.seen() / Math.max(p.seconds(), 1e-9));
                     metrics.add(e);
                     listener.onEvaluation(e);
                 }
-                boolean sampleNow = p.epochEnd() || (cfg.sampleEvery() > 0 && p.step() % cfg.sampleEvery() == 0);
+                boolean sampleNow = p.epochEnd() || p.outOfTime()
+                        || (cfg.sampleEvery() > 0 && p.step() % cfg.sampleEvery() == 0);
                 if (sampleNow && cfg.sampleTokens() > 0 && !cfg.samplePrompt().isEmpty()) {
                     listener.onSample(p.epoch(), p.step(), sample(lm));
                 }

@@ -74,9 +74,10 @@ public final class TrainingLoop {
      * @param seen what the batches counted so far ({@link Batch#seen})
      * @param seconds time spent in training steps so far
      * @param learningRate the rate of the step
+     * @param outOfTime the run stops after this step: it used up its time budget ({@link #withTimeBudget})
      */
     public record Progress(long step, long totalSteps, int epoch, int stepInEpoch, int stepsPerEpoch, float loss,
-            long seen, double seconds, float learningRate) {
+            long seen, double seconds, float learningRate, boolean outOfTime) {
 
         /** Whether the step ended its epoch. */
         public boolean epochEnd() {
@@ -126,12 +127,14 @@ public final class TrainingLoop {
      * @param steps optimizer steps in total
      * @param seen what the batches counted in total
      * @param seconds time spent in training steps
+     * @param outOfTime it stopped before the last epoch's end, its time budget used up
      */
-    public record Outcome(long steps, long seen, double seconds) {}
+    public record Outcome(long steps, long seen, double seconds, boolean outOfTime) {}
 
     private final Settings settings;
     private final Path out;
     private Device[] devices;
+    private double timeBudgetSeconds;
 
     /** @param out the run's folder, for checkpoints ({@code null} without them) */
     public TrainingLoop(Settings settings, Path out) {
@@ -160,6 +163,18 @@ public final class TrainingLoop {
                     + " devices (it would clip one device's gradients before they are summed)");
         }
         this.devices = devices.clone();
+        return this;
+    }
+
+    /**
+     * Stops a run after the step that uses up {@code seconds} of this process's time (checkpointing
+     * there, so a resume continues); 0: no limit. Returns this.
+     */
+    public TrainingLoop withTimeBudget(double seconds) {
+        if (!(seconds >= 0)) {
+            throw new IllegalArgumentException("The time budget must be >= 0 seconds, got " + seconds);
+        }
+        this.timeBudgetSeconds = seconds;
         return this;
     }
 
@@ -200,6 +215,7 @@ public final class TrainingLoop {
                         + model.getNDManager().getEngine().getEngineName() + " overwrites them");
             }
         }
+        long began = System.nanoTime();
         long step = state.step();
         long seen = state.tokensSeen();
         double seconds = state.elapsedSeconds();
@@ -221,22 +237,26 @@ public final class TrainingLoop {
                     seconds += (System.nanoTime() - start) / 1e9;
                     step++;
                     seen += counted[0];
+                    boolean outOfTime = timeBudgetSeconds > 0 && (System.nanoTime() - began) / 1e9 >= timeBudgetSeconds;
                     Progress progress = new Progress(step, totalSteps, epoch, s, stepsPerEpoch, loss, seen, seconds,
-                            optimizer.currentLearningRate());
+                            optimizer.currentLearningRate(), outOfTime);
                     task.afterStep(progress);
                     boolean every = settings.checkpointEvery() > 0 && step % settings.checkpointEvery() == 0;
                     TrainingCheckpoint.ModelWriter writer = task.modelWriter();
-                    if (writer != null && (progress.epochEnd() || every)) {
+                    if (writer != null && (progress.epochEnd() || every || outOfTime)) {
                         TrainingCheckpoint.State now = progress.epochEnd()
                                 ? new TrainingCheckpoint.State(step, epoch + 1, 0, seen, seconds)
                                 : new TrainingCheckpoint.State(step, epoch, s + 1, seen, seconds);
                         TrainingCheckpoint.save(out, writer, optimized, optimizer, now);
                         task.onCheckpoint(out.resolve(TrainingCheckpoint.DIR), step);
                     }
+                    if (outOfTime) {
+                        return new Outcome(step, seen, seconds, true);
+                    }
                 }
             }
         }
-        return new Outcome(step, seen, seconds);
+        return new Outcome(step, seen, seconds, false);
     }
 
     private ParameterTracker schedule(long totalSteps) {

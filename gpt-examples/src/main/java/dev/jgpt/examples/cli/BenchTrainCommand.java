@@ -6,7 +6,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.jgpt.model.LanguageModel;
-import dev.jgpt.model.gpt2.GptConfig;
+import dev.jgpt.model.checkpoint.ModelFamilies;
+import dev.jgpt.model.lora.Lora;
+import dev.jgpt.model.lora.LoraConfig;
+import dev.jgpt.model.nn.ModelConfig;
 import dev.jgpt.training.TrainingCheckpoint;
 import dev.jgpt.training.TrainingLoop;
 import java.io.PrintWriter;
@@ -32,8 +35,11 @@ final class BenchTrainCommand implements Callable<Integer> {
 
     @CommandLine.Mixin DeviceOption device;
 
-    @Option(names = "--model-size", defaultValue = "124M", description = "Preset, the book's layout (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--model-size", defaultValue = "124M",
+            description = "Preset of any family: 124M, qwen3-0.6b, llama3.2-1b, ... (default: ${DEFAULT-VALUE}).")
     String modelSize;
+
+    @CommandLine.Mixin LoraOptions loraOptions;
 
     @Option(names = "--context-length", defaultValue = "256", description = "(default: ${DEFAULT-VALUE})")
     int contextLength;
@@ -53,13 +59,26 @@ final class BenchTrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        GptConfig cfg = GptConfig.preset(modelSize).withContextLength(contextLength);
+        ModelConfig cfg;
+        LoraConfig lora;
+        try {
+            cfg = ModelFamilies.preset(modelSize).withContextLength(contextLength);
+            lora = loraOptions.config();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         double peak = matmulPeakGflops(out);
         int b = batchSize;
         int t = contextLength;
         try (LanguageModel lm = LanguageModel.create(cfg, device.device(), 1)) {
-            out.printf(Locale.ROOT, "model %s (%,d parameters), context %d, batch %d, AdamW, fp32, %s%n",
-                    modelSize, cfg.parameterCount(), t, b, device.device());
+            long trainable = cfg.parameterCount();
+            if (lora != null) {
+                Lora.apply(lm.block(), lora, lm.manager());
+                trainable = Lora.trainableParameterCount(lm.block());
+            }
+            out.printf(Locale.ROOT, "model %s (%,d parameters, %,d trained%s), context %d, batch %d, AdamW, fp32, %s%n",
+                    modelSize, cfg.parameterCount(), trainable, lora == null ? "" : " by LoRA rank " + lora.rank(),
+                    t, b, device.device());
             out.flush();
             RandomTokens task = new RandomTokens(lm, b, t, warmup + steps, out);
             // the loop users train with: one epoch of warmup + steps batches, no checkpoints
@@ -67,7 +86,9 @@ final class BenchTrainCommand implements Callable<Integer> {
             new TrainingLoop(settings, null).run(lm.model(), task, null);
             long rssLate = BenchGenerateCommand.rssKb("VmRSS:");
             double tokensPerSecond = steps * (double) b * t / task.totalSeconds;
-            double flopsPerToken = 6.0 * cfg.parameterCount() + 12.0 * cfg.numLayers() * cfg.embedDim() * t;
+            // forward 2N, backward 2N for the activations' gradients and 2 per trained weight for its own
+            double flopsPerToken = 4.0 * cfg.parameterCount() + 2.0 * trainable
+                    + 12.0 * cfg.numLayers() * cfg.numHeads() * cfg.headDim() * t;
             double mfu = tokensPerSecond * flopsPerToken / (peak * 1e9);
             out.printf(Locale.ROOT, "throughput: %.1f tokens/s (%.2f s/step) over %d steps%n",
                     tokensPerSecond, task.totalSeconds / steps, steps);

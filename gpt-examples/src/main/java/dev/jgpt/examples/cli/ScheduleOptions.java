@@ -3,7 +3,7 @@ package dev.jgpt.examples.cli;
 import dev.jgpt.training.PretrainConfig;
 import picocli.CommandLine.Option;
 
-/** Learning-rate schedule, clipping, accumulation and checkpoint cadence of the language-model trainers. */
+/** Learning-rate schedule, clipping, accumulation, checkpoint cadence and time budget of the language-model trainers. */
 final class ScheduleOptions {
 
     @Option(names = "--warmup-steps",
@@ -23,9 +23,14 @@ final class ScheduleOptions {
             description = "Also checkpoint every N steps; 0: at epoch ends only (default: ${DEFAULT-VALUE}).")
     int checkpointEvery;
 
+    @Option(names = "--max-minutes", defaultValue = "0",
+            description = "Stop after this many minutes of training (with an evaluation, a sample and a checkpoint that"
+                    + " --resume continues); 0: no limit (default: ${DEFAULT-VALUE}).")
+    double maxMinutes;
+
     /** Sets these options on {@code b}. */
     PretrainConfig.Builder applyTo(PretrainConfig.Builder b) {
         return b.warmup(warmupSteps, minLr).gradClip(gradClip).gradAccumulation(gradAccumulation)
-                .checkpointEvery(checkpointEvery);
+                .checkpointEvery(checkpointEvery).timeBudgetSeconds(maxMinutes * 60);
     }
 }
