@@ -42,6 +42,7 @@ import dev.jgpt.model.tokenizer.Tokenizers;
 import dev.jgpt.training.ClassifierConfig;
 import dev.jgpt.training.ClassifierFineTuner;
 import dev.jgpt.training.InstructionFineTuner;
+import dev.jgpt.training.InstructionFormat;
 import dev.jgpt.training.InstructionResponses;
 import dev.jgpt.training.PretrainConfig;
 import dev.jgpt.training.TextOverlap;
@@ -213,6 +214,26 @@ final class DocSnippets {
             List<InstructionResponses.Response> answers =
                     InstructionResponses.generate(lm, tokenizer, data.test(), 256, null);
             TextOverlap.Summary offline = TextOverlap.summarize(answers);
+        }
+        // end-snippet
+    }
+
+    static void instructChat(Path qwen3, Path runs) throws Exception {
+        // snippet:instruct-chat
+        Splits<InstructionExample> data = InstructionData.split(
+                InstructionData.parse(DataResolver.fromEnvironment().resolve("instructions")));
+        try (LanguageModel lm = LanguageModel.load(qwen3);          // e.g. Qwen/Qwen3-0.6B's snapshot
+                Tokenizer tokenizer = Tokenizers.forModel(qwen3)) {
+            InstructionFormat chat = InstructionFormat.chat(ChatFormat.forModel(qwen3), null, Map.of());
+            PretrainConfig cfg = InstructionFineTuner.bookSettings().contextLength(1024)
+                    .sample(chat.prompt(data.validation().get(0)), 35).build();
+            LoraConfig lora = new LoraConfig(16, 32, List.of("q_proj", "k_proj", "v_proj", "o_proj"));
+            InstructionFineTuner tuner = new InstructionFineTuner(cfg, chat, lora, tokenizer,
+                    runs.resolve("qwen3-instruct"), null);
+            tuner.train(lm, data.train(), data.validation(), null); // loss on the assistant's tokens only
+            InstructionFineTuner.SavedModel saved = tuner.save(lm); // adapters/ (peft), model/ + its template
+            List<InstructionResponses.Response> answers =
+                    InstructionResponses.generate(lm, tokenizer, chat, data.test(), 256, null);
         }
         // end-snippet
     }
