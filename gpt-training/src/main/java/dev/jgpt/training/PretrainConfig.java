@@ -21,9 +21,9 @@ package dev.jgpt.training;
  * @param sampleTokens tokens generated for that sample
  * @param sampleEvery also sample every this many steps (0: only at epoch ends, as the book)
  * @param seed seeds initial weights, batch order and dropout
- * @param timeBudgetSeconds stop after the step that uses up this much training time in this
- *     process, with an evaluation, a sample and a checkpoint (a resume continues from there);
- *     0: no limit
+ * @param timeBudgetSeconds stop after the step that uses up this much of the run's time in this
+ *     process (steps, evaluations and samples), with an evaluation, a sample and a checkpoint (a
+ *     resume continues from there); 0: no limit
  */
 public record PretrainConfig(
         int epochs,
@@ -222,7 +222,7 @@ public record PretrainConfig(
             return this;
         }
 
-        /** Stop after the step that uses up this much training time (0: no limit). */
+        /** Stop after the step that uses up this much of the run's time (0: no limit). */
         public Builder timeBudgetSeconds(double seconds) {
             this.timeBudgetSeconds = seconds;
             return this;

@@ -3,8 +3,6 @@ package dev.jgpt.examples.cli;
 import static dev.jgpt.examples.cli.JgptCliTest.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonParser;
 import dev.jgpt.model.testing.FakeHub;
 import dev.jgpt.model.testing.TestData;
 import java.nio.file.Files;
@@ -19,40 +17,23 @@ class FamilyTrainingCommandsTest {
 
     @TempDir Path tmp;
 
-    private final String djlOffline = System.getProperty("ai.djl.offline");
+    private final HubProperties hubProperties = new HubProperties();
 
     @AfterEach
     void clear() {
-        if (djlOffline == null) {
-            System.clearProperty("ai.djl.offline");
-        } else {
-            System.setProperty("ai.djl.offline", djlOffline);
-        }
-        System.clearProperty("HF_ENDPOINT");
-        System.clearProperty("HF_HUB_CACHE");
-        ModelSource.reset();
+        hubProperties.restore();
     }
 
-    /** 40 instruction entries: 34 train, 2 validation, 4 test. */
     private Path smallInstructionData() throws Exception {
-        JsonArray all = JsonParser.parseString(Files.readString(TestData.dataset("instruction-data.json")))
-                .getAsJsonArray();
-        JsonArray some = new JsonArray();
-        for (int i = 0; i < 40; i++) {
-            some.add(all.get(i));
-        }
-        return Files.writeString(tmp.resolve("instructions.json"), some.toString());
+        return FinetuneCommandsTest.smallInstructionData(tmp);
     }
 
     @Test
     void aFreshQwen3PresetPretrainsWithTheTokenizerFilesOfItsHubRepositoryAlone() throws Exception {
         Path qwen = TestData.modelFolder("qwen3-tiny", tmp.resolve("src"));
-        System.setProperty("HF_HUB_CACHE", tmp.resolve("hub").toString());
         Path out = tmp.resolve("run");
         try (FakeHub hub = new FakeHub(Map.of("Qwen/Qwen3-0.6B", qwen))) {
-            System.setProperty("HF_ENDPOINT", hub.endpoint().toString());
-            System.setProperty("ai.djl.offline", "false"); // the build runs tests offline; this one talks to loopback
-            ModelSource.reset();
+            hubProperties.useHub(hub.endpoint(), tmp.resolve("hub"));
             JgptCliTest.Result r = run("pretrain", "--model-size", "qwen3-tiny", "--context-length", "64",
                     "--epochs", "1", "--sample-tokens", "3", "--out", out.toString());
             assertThat(r.code()).as(r.err()).isZero();
@@ -68,6 +49,19 @@ class FamilyTrainingCommandsTest {
         JgptCliTest.Result g = run("generate", "--model", out.resolve("checkpoint").toString(), "--prompt", "Every effort",
                 "--max-new-tokens", "3", "--greedy");
         assertThat(g.code()).as(g.err()).isZero();
+    }
+
+    @Test
+    void pretrainingContinuesALlamaFolderWithItsOwnTokenizer() {
+        Path llama = TestData.modelFolder("llama32-tiny", tmp.resolve("src"));
+        Path out = tmp.resolve("continued");
+        JgptCliTest.Result r = run("pretrain", "--init", llama.toString(), "--context-length", "32", "--epochs", "1",
+                "--eval-every", "2", "--sample-tokens", "2", "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("llama[vocab=128256").contains("val ppl");
+        assertThat(out.resolve("checkpoint/tokenizer.json")).exists();
+        assertThat(out.resolve("metrics.csv")).isNotEmptyFile();
+        assertThat(out.resolve("loss.png")).isNotEmptyFile();
     }
 
     @Test

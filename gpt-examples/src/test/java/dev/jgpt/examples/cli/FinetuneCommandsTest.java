@@ -27,8 +27,12 @@ class FinetuneCommandsTest {
         return TestData.dataset("sms-spam-collection/SMSSpamCollection.tsv").toString();
     }
 
-    /** 40 instruction entries: 34 train, 2 validation, 4 test. */
     private Path smallInstructionData() throws Exception {
+        return smallInstructionData(tmp);
+    }
+
+    /** 40 instruction entries (34 train, 2 validation, 4 test) written into {@code tmp}. */
+    static Path smallInstructionData(Path tmp) throws Exception {
         JsonArray all = JsonParser.parseString(Files.readString(TestData.dataset("instruction-data.json")))
                 .getAsJsonArray();
         JsonArray some = new JsonArray();

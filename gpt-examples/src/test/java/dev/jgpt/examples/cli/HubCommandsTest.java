@@ -19,29 +19,18 @@ class HubCommandsTest {
 
     @TempDir Path tmp;
 
-    private final String djlOffline = System.getProperty("ai.djl.offline");
+    private final HubProperties hubProperties = new HubProperties();
 
     @AfterEach
     void clear() {
-        if (djlOffline == null) {
-            System.clearProperty("ai.djl.offline");
-        } else {
-            System.setProperty("ai.djl.offline", djlOffline);
-        }
-        System.clearProperty("HF_ENDPOINT");
-        System.clearProperty("HF_HUB_CACHE");
-        System.clearProperty("HF_HUB_OFFLINE");
-        ModelSource.reset();
+        hubProperties.restore();
     }
 
     @Test
     void aRepositoryIdIsDownloadedOnceAndThenServedFromTheCache() throws Exception {
         Path folder = TestData.modelFolder("qwen3-tiny", tmp.resolve("src"));
-        System.setProperty("HF_HUB_CACHE", tmp.resolve("hub").toString());
         try (FakeHub hub = new FakeHub(Map.of("jgpt-test/qwen3-tiny", folder))) {
-            System.setProperty("HF_ENDPOINT", hub.endpoint().toString());
-            System.setProperty("ai.djl.offline", "false"); // the build runs tests offline; this one talks to loopback
-            ModelSource.reset();
+            hubProperties.useHub(hub.endpoint(), tmp.resolve("hub"));
             JgptCliTest.Result d = JgptCliTest.run("download", "jgpt-test/qwen3-tiny");
             assertThat(d.code()).as(d.err()).isZero();
             Path snapshot = Path.of(d.lastLine());
@@ -51,9 +40,7 @@ class HubCommandsTest {
         }
         // the server is gone and offline is set: generate finds the cached snapshot by the repository id
         System.setProperty("HF_HUB_OFFLINE", "1");
-        if (djlOffline != null) {
-            System.setProperty("ai.djl.offline", djlOffline);
-        }
+        hubProperties.restoreOffline();
         System.setProperty("HF_ENDPOINT", "http://127.0.0.1:9");
         ModelSource.reset();
         JgptCliTest.Result g = JgptCliTest.run("generate", "--model", "jgpt-test/qwen3-tiny", "--prompt-ids",
