@@ -7,17 +7,19 @@ import ai.djl.translate.Batchifier;
 import java.util.Arrays;
 
 /**
- * The book's {@code custom_collate_fn} for instruction fine-tuning: append {@code <|endoftext|>},
- * pad every sequence of the batch to the longest with it, shift by one for the targets, replace
- * every padding target after the first with the ignore index -100, optionally also ignore the
- * targets that would predict prompt tokens, and optionally cut to an allowed maximum length.
+ * The book's {@code custom_collate_fn} for instruction fine-tuning: append the end-of-text id,
+ * pad every sequence of the batch to the longest (with the pad id, GPT-2's end-of-text as in the
+ * book), shift by one for the targets, ignore (-100) every target past the appended end-of-text,
+ * optionally also ignore the targets that would predict prompt tokens, and optionally cut to an
+ * allowed maximum length. Padding is told by position, not by value, so a tokenizer whose pad or
+ * end id also occurs in text (or whose vocabulary gives 50256 to an ordinary token) is safe.
  *
  * <p>Input: items {@code [ids (n), promptLength ()]}. Output: inputs {@code (B, T)} and targets
  * {@code (B, T)}, int64, from {@link #inputs()} and {@link #targets()} respectively.
  */
 public final class InstructionCollator {
 
-    /** The padding (and end-of-text) id. */
+    /** GPT-2's end-of-text, the book's end and padding id. */
     public static final long PAD_ID = 50256;
 
     /** Targets with this value contribute nothing to the loss. */
@@ -25,17 +27,31 @@ public final class InstructionCollator {
 
     private final boolean maskPrompt;
     private final int allowedMaxLength;
+    private final long endId;
+    private final long padId;
 
     /**
+     * The book's collation with GPT-2's end-of-text ({@link #PAD_ID}) as end and padding.
+     *
      * @param maskPrompt ignore the targets inside the prompt, so only the response is learned
      * @param allowedMaxLength cut inputs and targets to this many positions; 0 for no limit
      */
     public InstructionCollator(boolean maskPrompt, int allowedMaxLength) {
+        this(maskPrompt, allowedMaxLength, PAD_ID, PAD_ID);
+    }
+
+    /**
+     * @param endId appended after each example: the tokenizer's end-of-text, which the model learns to write
+     * @param padId fills each row to the batch's longest (its targets are ignored)
+     */
+    public InstructionCollator(boolean maskPrompt, int allowedMaxLength, long endId, long padId) {
         if (allowedMaxLength < 0) {
             throw new IllegalArgumentException("allowedMaxLength must be >= 0, got " + allowedMaxLength);
         }
         this.maskPrompt = maskPrompt;
         this.allowedMaxLength = allowedMaxLength;
+        this.endId = endId;
+        this.padId = padId;
     }
 
     /** The batchifier for the data side: padded inputs. */
@@ -64,18 +80,12 @@ public final class InstructionCollator {
         long[][] targets = new long[ids.length][];
         for (int b = 0; b < ids.length; b++) {
             long[] padded = Arrays.copyOf(ids[b], longest);
-            Arrays.fill(padded, ids[b].length, longest, PAD_ID); // the end-of-text, then padding
+            padded[ids[b].length] = endId;
+            Arrays.fill(padded, ids[b].length + 1, longest, padId);
             long[] in = Arrays.copyOfRange(padded, 0, longest - 1);
             long[] out = Arrays.copyOfRange(padded, 1, longest);
-            boolean firstPadSeen = false;
-            for (int j = 0; j < out.length; j++) {
-                if (out[j] == PAD_ID) {
-                    if (firstPadSeen) {
-                        out[j] = IGNORE_INDEX;
-                    }
-                    firstPadSeen = true;
-                }
-            }
+            // out[j] predicts token j + 1: the end-of-text is out[n - 1], padding comes after it
+            Arrays.fill(out, ids[b].length, out.length, IGNORE_INDEX);
             if (maskPrompt) {
                 // out[j] predicts token j + 1; the prompt's tokens are 0 .. P-1
                 int upto = (int) Math.min(promptLengths[b] - 1, out.length);

@@ -124,6 +124,18 @@ class InstructionDataTest {
     }
 
     @Test
+    void anotherTokenizersEndAndPadIdsAndPaddingToldByPosition() {
+        // Qwen3-like: end 151645 learned, pad 151643; 50256 is an ordinary token and the pad id in text stays a target
+        long e = 151645;
+        long p = 151643;
+        long x = -100;
+        long[][] ids = {{50256, p, 2}, {5}};
+        long[][][] out = new InstructionCollator(false, 0, e, p).collate(ids, new long[] {1, 1});
+        assertThat(out[0]).isDeepEqualTo(new long[][] {{50256, p, 2}, {5, e, p}});
+        assertThat(out[1]).isDeepEqualTo(new long[][] {{p, 2, e}, {e, x, x}});
+    }
+
+    @Test
     void datasetBatchesThroughDjl() throws Exception {
         List<InstructionExample> data = InstructionData.parse(TestData.dataset("instruction-data.json"));
         try (Gpt2Tokenizer tok = Gpt2Tokenizer.builtIn(); NDManager m = NDManager.newBaseManager()) {

@@ -10,8 +10,9 @@ import java.util.List;
 
 /**
  * Instruction examples as language-model batches: each batch is padded to its longest example
- * and masked by the book's collate function ({@link InstructionCollator}: targets after the
- * first end-of-text, and optionally inside the prompt, are ignored).
+ * and masked by the book's collate function ({@link InstructionCollator}: the tokenizer's first end
+ * id appended and learned, padding with its pad id, targets after the end and optionally inside
+ * the prompt ignored).
  */
 public final class InstructionBatches implements TrainingBatches {
 
@@ -24,7 +25,9 @@ public final class InstructionBatches implements TrainingBatches {
      */
     public InstructionBatches(List<InstructionExample> examples, Tokenizer tokenizer, boolean maskPrompt,
             int maxLength) {
-        this.collator = new InstructionCollator(maskPrompt, maxLength);
+        long[] ends = tokenizer.endIds();
+        long end = ends.length > 0 ? ends[0] : tokenizer.padId();
+        this.collator = new InstructionCollator(maskPrompt, maxLength, end, tokenizer.padId());
         this.data = InstructionDataset.builder().setExamples(examples, tokenizer).setCollator(collator)
                 .optMaxLength(maxLength).setSampling(1, false).build();
     }

@@ -161,6 +161,28 @@ class AssistantTokensTest {
         assertThat(cut[1][1]).hasSize(7);
     }
 
+    @Test
+    void theAlpacaFormatOnQwen3EndsWithItsEndIdNotGpt2s() {
+        InstructionExample e = new InstructionExample("Say hi.", "", "hi");
+        TrainingBatches b = InstructionFormat.alpaca(false).batches(List.of(e, new InstructionExample("Name a colour"
+                + " that is often used for the sky.", "", "Blue.")), qwen, 1024);
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray[] batch = b.batch(m, new int[] {0, 1}, 0, 2);
+            long[] targets = batch[1].toLongArray();
+            long[] inputs = batch[0].toLongArray();
+            int t = (int) batch[1].getShape().get(1);
+            long[] row = Arrays.copyOfRange(targets, 0, t);
+            int last = t - 1;
+            while (row[last] == CausalLmLoss.IGNORE_INDEX) {
+                last--;
+            }
+            assertThat(row[last]).isEqualTo(qwen.endIds()[0]);
+            assertThat(inputs[last + 1]).isEqualTo(qwen.endIds()[0]); // the end is the next input, then padding
+            assertThat(Arrays.copyOfRange(inputs, last + 2, t)).isNotEmpty().containsOnly(qwen.padId());
+            assertThat(targets).doesNotContain(50256L);
+        }
+    }
+
     /** Gradients of {@code loss} on a tiny qwen3 model. */
     private static Map<String, float[]> gradients(LanguageModel lm, NDArray inputs,
             java.util.function.Function<NDArray, NDArray> loss) {
