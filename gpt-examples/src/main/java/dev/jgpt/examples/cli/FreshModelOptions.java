@@ -23,7 +23,7 @@ final class FreshModelOptions {
     @Option(names = "--tokenizer",
             description = "Tokenizer of a fresh model: a folder with tokenizer.json or a Hub repository (owner/name)."
                     + " Default: GPT-2's built-in BPE; Qwen/Qwen3-0.6B's for qwen3 presets;"
-                    + " meta-llama/Llama-3.2-1B's (gated: HF_TOKEN) for llama presets.")
+                    + " meta-llama/Llama-3.2-1B-Instruct's (gated: HF_TOKEN) for llama presets.")
     String tokenizer;
 
     @Option(names = "--init-style", defaultValue = "GPT2",
@@ -55,6 +55,10 @@ final class FreshModelOptions {
      * fresh model's ({@link #tokenizerFolder()}); {@code null} for GPT-2's built-in tokenizer.
      */
     Path startingFolder(Path folder, Optional<Path> checkpoint) {
+        if (folder != null && tokenizer != null) {
+            throw new IllegalArgumentException("--tokenizer is for a fresh model (--model-size); " + folder
+                    + " has its own tokenizer");
+        }
         if (checkpoint.isPresent()) {
             return checkpoint.get();
         }

@@ -74,6 +74,10 @@ class FamilyTrainingCommandsTest {
                 TestData.modelFolder("qwen3-tiny", tmp).toString(), "--epochs", "1", "--out", tmp.resolve("b").toString());
         assertThat(gpt2.code()).isNotZero();
         assertThat(gpt2.err()).contains("151669 ids, more than the 50257 of --model-size tiny");
+        JgptCliTest.Result both = run("pretrain", "--init", TestData.modelFolder("llama32-tiny", tmp).toString(),
+                "--tokenizer", TestData.modelFolder("qwen3-tiny", tmp).toString(), "--out", tmp.resolve("c").toString());
+        assertThat(both.code()).isNotZero();
+        assertThat(both.err()).contains("--tokenizer is for a fresh model").doesNotContain("\tat ");
     }
 
     @Test

@@ -12,7 +12,7 @@ import java.util.Map;
  * 3's rope scaling; the published 3.2 sizes as presets (vocabulary 128,256, context 131,072,
  * rope theta 500,000 scaled x32), and {@code llama3.2-tiny} (the real vocabulary, width 64, 4
  * layers, context 1,024) to train from scratch on a small machine. A fresh model takes its
- * tokenizer from {@code meta-llama/Llama-3.2-1B} (a gated repository: accept Meta's licence
+ * tokenizer from {@code meta-llama/Llama-3.2-1B-Instruct} (a gated repository: accept Meta's licence
  * on the Hub and set {@code HF_TOKEN}).
  */
 public final class LlamaFamily extends DecoderFamily {
@@ -24,7 +24,7 @@ public final class LlamaFamily extends DecoderFamily {
     public static final List<String> PRESET_NAMES = INSTANCE.presetNames();
 
     private LlamaFamily() {
-        super("llama", "LlamaForCausalLM", false, presets(), "meta-llama/Llama-3.2-1B");
+        super("llama", "LlamaForCausalLM", false, presets(), "meta-llama/Llama-3.2-1B-Instruct");
     }
 
     private static Map<String, DecoderConfig> presets() {
