@@ -105,9 +105,15 @@ public final class TextClassifier implements AutoCloseable {
      */
     public static TextClassifier create(ModelConfig config, List<String> labels, int maxLength,
             Device device, int seed, InitStyle style, Tokenizer tokenizer) {
-        checkArguments(config, labels, maxLength);
-        LanguageModel.requireMemoryFor(config, device);
-        Model model = Model.newInstance(MODEL_NAME, device);
+        Model model;
+        try {
+            checkArguments(config, labels, maxLength);
+            LanguageModel.requireMemoryFor(config, device);
+            model = Model.newInstance(MODEL_NAME, device);
+        } catch (RuntimeException e) {
+            tokenizer.close();
+            throw e;
+        }
         try {
             SequenceClassifier c = new SequenceClassifier(
                     ModelFamilies.of(config).newModel(config, false), labels.size());

@@ -130,10 +130,16 @@ public interface InstructionFormat {
             return new ChatBatches(encoded, tokenizer.padId(), maxLength);
         }
 
-        /** Writes the template as {@code chat_template.jinja}, which HF and {@link ChatFormat#forModel} read first. */
+        /**
+         * Writes the template as {@code chat_template.jinja}, which HF and {@link ChatFormat#forModel}
+         * read first, and removes a {@code prompt_format.json} an earlier Alpaca tuning left there
+         * (it would win). {@code system} and the template arguments are not stored: give them again
+         * when prompting.
+         */
         @Override
         public void saveWith(Path modelDir) throws IOException {
             AtomicFiles.writeString(modelDir.resolve(ChatTemplate.TEMPLATE_FILE), format.template().orElseThrow().source());
+            java.nio.file.Files.deleteIfExists(modelDir.resolve(PromptFormatFile.FILE));
         }
     }
 }

@@ -58,8 +58,11 @@ public final class Pretrainer {
      * @param tokensSeen input tokens trained on in total
      * @param evaluations every evaluation, resumed ones included
      * @param trainingSeconds time spent in training steps
+     * @param outOfTime the run stopped at its time budget before its last epoch ended (its
+     *     checkpoint continues it)
      */
-    public record Result(long steps, long tokensSeen, List<Evaluation> evaluations, double trainingSeconds) {}
+    public record Result(long steps, long tokensSeen, List<Evaluation> evaluations, double trainingSeconds,
+            boolean outOfTime) {}
 
     private final PretrainConfig cfg;
     private final Tokenizer tokenizer;
@@ -191,7 +194,7 @@ public final class Pretrainer {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write the loss plot: " + e, e);
         }
-        return new Result(outcome.steps(), outcome.seen(), metrics.rows(), outcome.seconds());
+        return new Result(outcome.steps(), outcome.seen(), metrics.rows(), outcome.seconds(), outcome.outOfTime());
     }
 
     /** Mean loss over the first {@code evalBatches} batches, in order, without dropout. */

@@ -237,7 +237,8 @@ public final class TrainingLoop {
                     seconds += (System.nanoTime() - start) / 1e9;
                     step++;
                     seen += counted[0];
-                    boolean outOfTime = timeBudgetSeconds > 0 && (System.nanoTime() - began) / 1e9 >= timeBudgetSeconds;
+                    boolean outOfTime = timeBudgetSeconds > 0 && step < totalSteps
+                            && (System.nanoTime() - began) / 1e9 >= timeBudgetSeconds;
                     Progress progress = new Progress(step, totalSteps, epoch, s, stepsPerEpoch, loss, seen, seconds,
                             optimizer.currentLearningRate(), outOfTime);
                     task.afterStep(progress);

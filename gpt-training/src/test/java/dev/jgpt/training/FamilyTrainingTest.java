@@ -181,7 +181,18 @@ class FamilyTrainingTest {
             ClassifierFineTuner.Result r = new ClassifierFineTuner(cfg, tmp, null).train(c, train, val, null, null);
             List<ClassifierEvaluation> e = r.evaluations();
             assertThat(e.get(e.size() - 1).trainLoss()).isLessThan(e.get(0).trainLoss());
-            // padding is the family's own pad id, and the prediction reads the last real token only
+            // the data set pads with the family's own pad id (not GPT-2's 50256, an ordinary token here)
+            int shortest = 0;
+            for (int i = 0; i < train.size(); i++) {
+                if (train.length(i) < train.length(shortest)) {
+                    shortest = i;
+                }
+            }
+            long[] shortRow = train.ids(shortest);
+            assertThat(train.length(shortest)).isLessThan(shortRow.length);
+            assertThat(Arrays.copyOfRange(shortRow, train.length(shortest), shortRow.length))
+                    .containsOnly(c.tokenizer().padId()).doesNotContain(50256L);
+            // and the prediction reads the last real token only
             long[] padded = c.tokenizer().encode("Win a prize now");
             assertThat(train.maxLength()).isGreaterThan(padded.length);
             long[] row = Arrays.copyOf(padded, train.maxLength());

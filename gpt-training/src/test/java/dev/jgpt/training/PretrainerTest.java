@@ -139,6 +139,36 @@ class PretrainerTest {
     }
 
     @Test
+    void aTimeBudgetStopsWithACheckpointThatResumesBitForBit() throws Exception {
+        PretrainConfig cfg = config(2, 2, 1, 0.1f).toBuilder().evaluation(100, 2).sample("x", 0).seed(9).build();
+        float[] straight;
+        Pretrainer.Result whole;
+        try (LanguageModel lm = fresh(0.1f)) {
+            whole = new Pretrainer(cfg, tokenizer, tmp.resolve("a"), null).train(lm, trainIds, valIds, null);
+            straight = weights(lm);
+        }
+        assertThat(whole.outOfTime()).isFalse();
+        Path out = tmp.resolve("b");
+        PretrainConfig budget = cfg.toBuilder().timeBudgetSeconds(1e-9).build(); // used up by the first step
+        Pretrainer.Result stopped;
+        try (LanguageModel lm = fresh(0.1f)) {
+            stopped = new Pretrainer(budget, tokenizer, out, null).train(lm, trainIds, valIds, null);
+        }
+        assertThat(stopped.outOfTime()).isTrue();
+        assertThat(stopped.steps()).isEqualTo(1);
+        assertThat(stopped.evaluations()).hasSize(1); // it evaluates where it stops
+        Path checkpoint = TrainingCheckpoint.find(out).orElseThrow();
+        assertThat(TrainingCheckpoint.readState(checkpoint).step()).isEqualTo(1);
+        try (LanguageModel lm = LanguageModel.load(checkpoint)) {
+            Pretrainer.Result resumed = new Pretrainer(cfg, tokenizer, out, null).train(lm, trainIds, valIds, checkpoint);
+            assertThat(resumed.steps()).isEqualTo(whole.steps());
+            assertThat(resumed.outOfTime()).isFalse();
+            FloatArrays.assertBitEqual(weights(lm), straight);
+        }
+        assertThatThrownBy(() -> cfg.toBuilder().timeBudgetSeconds(-1).build()).hasMessageContaining("timeBudgetSeconds");
+    }
+
+    @Test
     void aNonFiniteLossStopsAndKeepsTheLastGoodCheckpoint() {
         Path out = tmp.resolve("nan");
         PretrainConfig cfg = config(2, 2, 1, 0f).toBuilder().evaluation(2, 2).checkpointEvery(2).sample("x", 0).seed(7)

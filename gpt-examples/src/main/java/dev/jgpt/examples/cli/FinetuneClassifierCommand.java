@@ -73,6 +73,13 @@ final class FinetuneClassifierCommand implements Callable<Integer> {
         Splits<LabeledText> splits = SpamData.load(tsv, training.seed);
         Optional<Path> checkpoint = training.checkpoint();
         try (TextClassifier c = startingClassifier(checkpoint, splits)) {
+            if (cfg.lora() != null) {
+                try {
+                    Lora.targets(c.block().body(), cfg.lora()); // an unknown --lora-targets name fails before training
+                } catch (IllegalArgumentException e) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+                }
+            }
             ClassificationDataset train = dataset(splits.train(), c, 0);
             ClassificationDataset val = dataset(splits.validation(), c, c.maxLength());
             ClassificationDataset test = dataset(splits.test(), c, c.maxLength());

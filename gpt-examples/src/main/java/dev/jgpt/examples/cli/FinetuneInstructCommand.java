@@ -108,6 +108,9 @@ final class FinetuneInstructCommand implements Callable<Integer> {
             o.printf(Locale.ROOT, "done: %d steps, %,d tokens, %.1f s training (%.0f tokens/s), %.1f s in all%n",
                     r.steps(), r.tokensSeen(), r.trainingSeconds(), r.tokensSeen() / Math.max(r.trainingSeconds(), 1e-9),
                     (System.nanoTime() - start) / 1e9);
+            if (r.outOfTime()) {
+                o.printf("stopped at --max-minutes before the last epoch; --resume continues from the checkpoint%n");
+            }
             InstructionFineTuner.SavedModel saved = tuner.save(lm);
             if (saved.adapters() != null) {
                 o.printf("wrote the LoRA adapters to %s and merged them%n", saved.adapters());

@@ -121,6 +121,9 @@ final class PretrainCommand implements Callable<Integer> {
             outWriter.printf(Locale.ROOT, "done: %d steps, %,d tokens seen, %.1f s training (%.0f tokens/s)%n",
                     result.steps(), result.tokensSeen(), result.trainingSeconds(),
                     result.tokensSeen() / Math.max(result.trainingSeconds(), 1e-9));
+            if (result.outOfTime()) {
+                outWriter.printf("stopped at --max-minutes before the last epoch; --resume continues from the checkpoint%n");
+            }
             outWriter.printf("wrote %s, %s and %s%n", training.out.resolve("checkpoint"), training.out.resolve("metrics.csv"),
                     training.out.resolve("loss.png"));
         } finally {
