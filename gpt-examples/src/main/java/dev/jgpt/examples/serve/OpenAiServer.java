@@ -6,7 +6,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
+import dev.jgpt.model.io.StrictJson;
 import com.google.gson.JsonPrimitive;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -39,6 +39,8 @@ import java.util.concurrent.TimeUnit;
  * Bad requests get 400 with an OpenAI-style error naming the field.
  */
 public final class OpenAiServer implements AutoCloseable {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OpenAiServer.class);
 
     private static final Gson GSON = new com.google.gson.GsonBuilder().serializeNulls().disableHtmlEscaping().create();
     private static final byte[] CHAT_PAGE = chatPage();
@@ -155,12 +157,13 @@ public final class OpenAiServer implements AutoCloseable {
                 case "/v1/models" -> expect(ex, method, "GET", () -> json(ex, 200, models()));
                 case "/v1/completions" -> expect(ex, method, "POST", () -> generate(ex, false));
                 case "/v1/chat/completions" -> expect(ex, method, "POST", () -> generate(ex, true));
-                default -> error(ex, 404, "Unknown path " + path, "invalid_request_error", null);
+                default -> error(ex, 404, "Unknown path " + shown(path), "invalid_request_error", null);
             }
         } catch (RuntimeException e) {
             // never let an exception kill the connection silently
             try {
-                error(ex, 500, "Internal error: " + e, "server_error", null);
+                LOG.error("Internal error answering {} {}", ex.getRequestMethod(), shown(ex.getRequestURI().getPath()), e);
+                error(ex, 500, "Internal error (the server's log has the details)", "server_error", null);
             } catch (IOException | RuntimeException ignored) {
                 // the response was already started; nothing more to say
             }
@@ -242,14 +245,19 @@ public final class OpenAiServer implements AutoCloseable {
             return;
         }
         try {
-            JsonElement parsed = JsonParser.parseString(new String(raw, StandardCharsets.UTF_8));
+            // strictly, as OpenAI parses: no single quotes, bare names or comments, no key twice
+            JsonElement parsed = StrictJson.parse(new String(raw, StandardCharsets.UTF_8));
             if (!parsed.isJsonObject()) {
                 error(ex, 400, "The request body must be a JSON object", "invalid_request_error", null);
                 return;
             }
             body = parsed.getAsJsonObject();
+        } catch (StrictJson.DuplicateKeyException e) {
+            error(ex, 400, "The request body names " + e.getMessage() + " twice", "invalid_request_error", null);
+            return;
         } catch (JsonParseException e) {
-            error(ex, 400, "The request body is not valid JSON: " + e.getMessage(), "invalid_request_error", null);
+            error(ex, 400, "The request body is not valid JSON" + position(e.getMessage()), "invalid_request_error",
+                    null);
             return;
         }
         CompletionService.Request request;
@@ -520,7 +528,7 @@ public final class OpenAiServer implements AutoCloseable {
         if (n != 1) {
             throw new CompletionService.InvalidRequest("n", "Only n = 1 is supported, got " + n);
         }
-        long seed = b.has("seed") && !b.get("seed").isJsonNull() ? integer(b, "seed", 0) : System.nanoTime();
+        long seed = b.has("seed") && !b.get("seed").isJsonNull() ? longInteger(b, "seed") : System.nanoTime();
         // what the request leaves out comes from the model's generation_config.json (else OpenAI's defaults)
         dev.jgpt.model.generate.SamplingConfig s = defaults.sampling(maxTokens, given, givenTopK, givenTopP, seed);
         return new CompletionService.Request(prompt, chat, maxTokens, s.temperature(), s.topP(), s.topK(), stops(b),
@@ -583,6 +591,34 @@ public final class OpenAiServer implements AutoCloseable {
             throw new CompletionService.InvalidRequest(name, "'" + name + "' must be an integer, got " + v);
         }
         return (int) v;
+    }
+
+    /** A 64-bit integer field (OpenAI's {@code seed} takes any). */
+    private static long longInteger(JsonObject b, String name) {
+        JsonElement e = b.get(name);
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+            throw new CompletionService.InvalidRequest(name, "'" + name + "' must be an integer");
+        }
+        try {
+            return e.getAsBigDecimal().longValueExact();
+        } catch (ArithmeticException | NumberFormatException x) {
+            throw new CompletionService.InvalidRequest(name, "'" + name + "' must be a 64-bit integer, got "
+                    + shown(e.getAsString()));
+        }
+    }
+
+    /** Where a JSON parser's message says the text went wrong ({@code  (at line 1 column 2)}), else nothing. */
+    private static String position(String parserMessage) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("line (\\d+) column (\\d+)")
+                .matcher(String.valueOf(parserMessage));
+        return m.find() ? " (at line " + m.group(1) + " column " + m.group(2) + ")" : "";
+    }
+
+    /** Client text as an error message may repeat it: printable, at most 80 characters. */
+    private static String shown(String text) {
+        String printable = text.replaceAll("\\p{Cntrl}", "?");
+        return printable.length() <= 80 ? printable : printable.substring(0, 80) + "... (" + text.length()
+                + " characters)";
     }
 
     private static Float number(JsonObject b, String name) {

@@ -184,6 +184,29 @@ class OpenAiServerTest {
         assertThat(json(huge).getAsJsonObject("error").get("message").getAsString()).contains("larger than");
         assertThat(send("GET", "/v1/completions", null).statusCode()).isEqualTo(405);
         assertThat(send("GET", "/v2/nothing", null).statusCode()).isEqualTo(404);
+        // parsed strictly, as OpenAI does, and told in plain words: nothing of the parser's internals
+        String[] malformed = {"{'prompt':'hi',max_tokens:3}", "{\"prompt\": \"hi\" /* c */}", "{\"prompt\": \"hi\",}"};
+        for (String m : malformed) {
+            HttpResponse<String> r = send("POST", "/v1/completions", m);
+            assertThat(r.statusCode()).as(m).isEqualTo(400);
+            String message = json(r).getAsJsonObject("error").get("message").getAsString();
+            assertThat(message).as(m).startsWith("The request body is not valid JSON").doesNotContain("Json")
+                    .doesNotContain("gson").doesNotContain("Exception").doesNotContain("http");
+        }
+        HttpResponse<String> twice = send("POST", "/v1/completions", "{\"prompt\": \"a\", \"prompt\": \"b\"}");
+        assertThat(twice.statusCode()).isEqualTo(400);
+        assertThat(json(twice).getAsJsonObject("error").get("message").getAsString()).contains("'prompt' twice");
+        HttpResponse<String> longPath = send("GET", "/" + "x".repeat(20_000), null);
+        assertThat(longPath.statusCode()).isEqualTo(404);
+        assertThat(longPath.body().length()).isLessThan(400);
+        // any 64-bit seed is valid, as in OpenAI's API; a fraction is not
+        for (String seed : new String[] {"-2147483648", "9223372036854775807", "-9223372036854775808"}) {
+            assertThat(send("POST", "/v1/completions", "{\"prompt\": \"Hi\", \"max_tokens\": 2, \"seed\": " + seed
+                    + "}").statusCode()).as(seed).isEqualTo(200);
+        }
+        HttpResponse<String> fraction = send("POST", "/v1/completions", "{\"prompt\": \"Hi\", \"seed\": 1.5}");
+        assertThat(fraction.statusCode()).isEqualTo(400);
+        assertThat(json(fraction).getAsJsonObject("error").get("param").getAsString()).isEqualTo("seed");
         // and it keeps serving
         assertThat(send("POST", "/v1/completions", greedy(3, false, null)).statusCode()).isEqualTo(200);
     }
