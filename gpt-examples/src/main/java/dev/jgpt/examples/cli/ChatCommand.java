@@ -43,9 +43,7 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--system", description = "A system message opening the conversation (models with a chat template).")
     String system;
 
-    @Option(names = "--template-arg", paramLabel = "NAME=VALUE",
-            description = "A chat-template variable, e.g. enable_thinking=false (VALUE read as JSON when valid JSON).")
-    java.util.Map<String, String> templateArgs = new java.util.LinkedHashMap<>();
+    @CommandLine.Mixin TemplateArgsOption templateArgs;
 
     @Override
     public Integer call() throws Exception {
@@ -64,7 +62,7 @@ final class ChatCommand implements Callable<Integer> {
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             if (chat.hasTemplate()) {
                 return converse(o, in, new ChatSession(generator, tokenizer, chat, lm.config().contextLength(),
-                        RenderChatCommand.arguments(templateArgs), system), sampling);
+                        templateArgs.values(), system), sampling);
             }
             PromptFormat format = PromptFormatFile.read(ModelSource.path(model));
             o.println("Instruction-tuned chat (Alpaca format). Type an instruction, 'instruction || input', or /exit.");

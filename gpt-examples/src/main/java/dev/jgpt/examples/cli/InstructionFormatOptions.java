@@ -4,9 +4,8 @@ import dev.jgpt.model.generate.ChatFormat;
 import dev.jgpt.model.tokenizer.PromptFormat;
 import dev.jgpt.training.InstructionFormat;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /** {@code --format}, {@code --system}, {@code --template-arg}: how instruction examples are prompted. */
@@ -20,9 +19,7 @@ final class InstructionFormatOptions {
     @Option(names = "--system", description = "A system turn before each instruction (chat format only).")
     String system;
 
-    @Option(names = "--template-arg", paramLabel = "NAME=VALUE",
-            description = "A chat-template variable, e.g. enable_thinking=false (VALUE read as JSON when valid JSON).")
-    Map<String, String> templateArgs = new LinkedHashMap<>();
+    @CommandLine.Mixin TemplateArgsOption templateArgs;
 
     /**
      * The format for a model whose files are in {@code folder} ({@code null}: a model without
@@ -48,7 +45,7 @@ final class InstructionFormatOptions {
             }
             return InstructionFormat.alpaca(maskPrompt);
         }
-        return InstructionFormat.chat(chat, system, RenderChatCommand.arguments(templateArgs));
+        return InstructionFormat.chat(chat, system, templateArgs.values());
     }
 
     /** What {@link #resolve} chose, for the run's first line. */

@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -49,10 +48,7 @@ final class RenderChatCommand implements Callable<Integer> {
             description = "Do not end with the start of the assistant's turn (add_generation_prompt=False).")
     boolean noGenerationPrompt;
 
-    @Option(names = "--template-arg", paramLabel = "NAME=VALUE",
-            description = "A variable for the template, e.g. enable_thinking=false; VALUE is read as JSON when it"
-                    + " is valid JSON, else as a string. Repeatable.")
-    Map<String, String> templateArgs = new LinkedHashMap<>();
+    @CommandLine.Mixin TemplateArgsOption templateArgs;
 
     @Option(names = "--print-ids", description = "Also print the rendered prompt's token ids (no special tokens"
             + " added: the template wrote them).")
@@ -64,7 +60,7 @@ final class RenderChatCommand implements Callable<Integer> {
                 + " is not a model folder or a Hub repository"));
         List<ChatMessage> conversation = readMessages(messages);
         ChatFormat format = ChatFormat.forModel(model);
-        Map<String, Object> args = arguments(templateArgs);
+        Map<String, Object> args = templateArgs.values();
         if (!format.hasTemplate() && !args.isEmpty()) {
             spec.commandLine().getErr().println("note: " + model + " has no chat template (it uses the "
                     + format.describe() + "); --template-arg is ignored");
@@ -123,21 +119,6 @@ final class RenderChatCommand implements Callable<Integer> {
             throw new IllegalArgumentException(file + ": message " + index + " has no '" + name + "' string");
         }
         return e.getAsString();
-    }
-
-    /** Each value as JSON if it is valid JSON ({@code false}, {@code 3}, {@code "x"}), else as the string. */
-    static Map<String, Object> arguments(Map<String, String> raw) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : raw.entrySet()) {
-            Object value;
-            try {
-                value = ChatFormat.javaValue(StrictJson.parse(e.getValue()));
-            } catch (JsonParseException notJson) {
-                value = e.getValue();
-            }
-            out.put(e.getKey(), value);
-        }
-        return out;
     }
 
 }
