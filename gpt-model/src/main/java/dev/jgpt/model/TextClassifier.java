@@ -216,12 +216,8 @@ public final class TextClassifier implements AutoCloseable {
                 JsonObject l = new JsonObject();
                 l.addProperty("r", lora.rank());
                 l.addProperty("lora_alpha", lora.alpha());
-                if (lora.targetModules() != null) {
-                    JsonArray targets = new JsonArray();
-                    lora.targetModules().forEach(targets::add);
-                    l.add("target_modules", targets);
-                } else if (lora.targetRegex() != null) {
-                    l.addProperty("target_modules", lora.targetRegex());
+                if (!lora.targetsAll()) {
+                    l.add("target_modules", lora.targetModulesJson());
                 }
                 json.add("lora", l);
             }
@@ -349,17 +345,7 @@ public final class TextClassifier implements AutoCloseable {
             LoraConfig lora = null;
             if (json.has("lora") && json.get("lora").isJsonObject()) {
                 JsonObject l = json.getAsJsonObject("lora");
-                List<String> targets = null;
-                String regex = null;
-                if (l.has("target_modules") && l.get("target_modules").isJsonArray()) {
-                    targets = new ArrayList<>();
-                    for (JsonElement e : l.getAsJsonArray("target_modules")) {
-                        targets.add(e.getAsString());
-                    }
-                } else if (l.has("target_modules") && l.get("target_modules").isJsonPrimitive()) {
-                    regex = l.get("target_modules").getAsString();
-                }
-                lora = new LoraConfig(l.get("r").getAsInt(), l.get("lora_alpha").getAsFloat(), targets, regex);
+                lora = LoraConfig.of(l.get("r").getAsInt(), l.get("lora_alpha").getAsFloat(), l.get("target_modules"));
             }
             if (labels.size() < 2 || maxLength < 1) {
                 throw new CheckpointException(file + ": needs 2+ labels and max_length >= 1");

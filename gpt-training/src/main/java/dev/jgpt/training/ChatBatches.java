@@ -2,7 +2,6 @@ package dev.jgpt.training;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.List;
 
@@ -70,15 +69,6 @@ public final class ChatBatches implements TrainingBatches {
     @Override
     public NDArray[] batch(NDManager manager, int[] order, int first, int size) {
         long[][][] c = collate(order, first, size);
-        return new NDArray[] {create(manager, c[0]), create(manager, c[1])};
-    }
-
-    private static NDArray create(NDManager manager, long[][] rows) {
-        int t = rows[0].length;
-        long[] flat = new long[rows.length * t];
-        for (int i = 0; i < rows.length; i++) {
-            System.arraycopy(rows[i], 0, flat, i * t, t);
-        }
-        return manager.create(flat, new Shape(rows.length, t));
+        return new NDArray[] {manager.create(c[0]), manager.create(c[1])};
     }
 }

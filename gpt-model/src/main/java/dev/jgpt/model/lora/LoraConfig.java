@@ -1,5 +1,9 @@
 package dev.jgpt.model.lora;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonPrimitive;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -65,6 +69,37 @@ public record LoraConfig(int rank, float alpha, List<String> targetModules, Stri
     /** Adapters on the layers {@code targetModules} names ({@code null}: every one). */
     public LoraConfig(int rank, float alpha, List<String> targetModules) {
         this(rank, alpha, targetModules, null);
+    }
+
+    /**
+     * The settings with peft's JSON {@code target_modules}: a string is the regex, a list the
+     * names, anything else (absent, {@code null}) every target.
+     */
+    public static LoraConfig of(int rank, float alpha, JsonElement targetModules) {
+        if (targetModules != null && targetModules.isJsonPrimitive()) {
+            return new LoraConfig(rank, alpha, null, targetModules.getAsString());
+        }
+        List<String> names = null;
+        if (targetModules != null && targetModules.isJsonArray()) {
+            names = new ArrayList<>();
+            for (JsonElement e : targetModules.getAsJsonArray()) {
+                names.add(e.getAsString());
+            }
+        }
+        return new LoraConfig(rank, alpha, names, null);
+    }
+
+    /** {@code target_modules} as {@link #of} reads it: the regex, the names, or {@code null} for every target. */
+    public JsonElement targetModulesJson() {
+        if (targetRegex != null) {
+            return new JsonPrimitive(targetRegex);
+        }
+        if (targetModules == null) {
+            return null;
+        }
+        JsonArray names = new JsonArray();
+        targetModules.forEach(names::add);
+        return names;
     }
 
     /** Whether every layer the family offers is adapted. */

@@ -8,7 +8,6 @@ import com.google.gson.JsonPrimitive;
 import dev.jgpt.model.io.CheckpointException;
 import dev.jgpt.model.nn.LoraAdapter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -205,18 +204,8 @@ final class PeftLayout {
         if (!json.has("r") || !json.has("lora_alpha")) {
             throw new CheckpointException(file + ": expected keys 'r' and 'lora_alpha'");
         }
-        List<String> names = null;
-        String regex = null;
-        JsonElement t = json.get("target_modules");
-        if (t != null && t.isJsonPrimitive()) {
-            regex = t.getAsString();
-        } else if (t != null && t.isJsonArray()) {
-            names = new ArrayList<>();
-            for (JsonElement e : t.getAsJsonArray()) {
-                names.add(e.getAsString());
-            }
-        }
-        LoraConfig cfg = new LoraConfig(json.get("r").getAsInt(), json.get("lora_alpha").getAsFloat(), names, regex);
+        LoraConfig cfg = LoraConfig.of(json.get("r").getAsInt(), json.get("lora_alpha").getAsFloat(),
+                json.get("target_modules"));
         return new Settings(cfg, task, object(json, "rank_pattern"), object(json, "alpha_pattern"));
     }
 
