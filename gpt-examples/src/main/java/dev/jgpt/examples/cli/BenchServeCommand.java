@@ -54,8 +54,7 @@ final class BenchServeCommand implements Callable<Integer> {
     @Option(names = "--retries", defaultValue = "5", description = "Tries after a 429/503, each after Retry-After (default: ${DEFAULT-VALUE}).")
     int retries;
 
-    @Option(names = "--max-concurrency", defaultValue = "2", description = "With --model: generation slots (default: ${DEFAULT-VALUE}).")
-    int maxConcurrency;
+    @CommandLine.Mixin SchedulerOptions scheduler;
 
     @Option(names = "--max-queue", defaultValue = "8", description = "With --model: queue places (default: ${DEFAULT-VALUE}).")
     int maxQueue;
@@ -78,10 +77,11 @@ final class BenchServeCommand implements Callable<Integer> {
         }
         if (model != null) {
             String name = Paths.get(model).toAbsolutePath().normalize().getFileName().toString();
+            dev.jgpt.examples.serve.CompletionService.Scheduling scheduling = scheduler.scheduling(spec.commandLine());
             try (ServeCommand.Served served = ServeCommand.Served.open(model, null, null, name, "127.0.0.1", 0,
-                    maxConcurrency, maxQueue)) {
-                out.printf("serving %s in this JVM on port %d (%d slots, %d queue places); the RSS below includes the"
-                        + " load clients%n", name, served.server().port(), maxConcurrency, maxQueue);
+                    scheduling, maxQueue)) {
+                out.printf("serving %s in this JVM on port %d (%s, %d queue places); the RSS below includes the"
+                        + " load clients%n", name, served.server().port(), scheduling, maxQueue);
                 return bench(out, URI.create("http://127.0.0.1:" + served.server().port()), "self");
             }
         }

@@ -34,8 +34,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", description = "(default: ${DEFAULT-VALUE}; 0 picks a free port)")
     int port;
 
-    @Option(names = "--max-concurrency", defaultValue = "2", description = "Generations at once (default: ${DEFAULT-VALUE}).")
-    int maxConcurrency;
+    @CommandLine.Mixin SchedulerOptions scheduler;
 
     @Option(names = "--max-queue", defaultValue = "8", description = "Requests that may wait for a slot (up to "
             + OpenAiServer.QUEUE_WAIT_SECONDS + " s, then 503); beyond that 429 at once (default: ${DEFAULT-VALUE}).")
@@ -47,15 +46,19 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (maxConcurrency < 1 || maxQueue < 0 || port < 0 || port > 65535) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--max-concurrency must be >= 1, --max-queue >= 0 and --port in 0..65535");
+        if (maxQueue < 0 || port < 0 || port > 65535) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--max-queue must be >= 0 and --port in 0..65535");
         }
+        CompletionService.Scheduling scheduling = scheduler.scheduling(spec.commandLine());
         String name = modelName != null ? modelName : dev.jgpt.model.hub.ModelReferences.displayName(model);
-        try (Served served = Served.open(model, device.device(), dtype, name, host, port, maxConcurrency, maxQueue)) {
-            out.printf("serving %s (%s) on http://%s:%d with %d slot(s) and %d queue place(s); chat page at /;"
-                    + " Ctrl-C stops%n", name, served.lm().config(), host, served.server().port(), maxConcurrency,
-                    maxQueue);
+        try (Served served = Served.open(model, device.device(), dtype, name, host, port, scheduling, maxQueue)) {
+            out.printf("serving %s (%s) on http://%s:%d, %s, %d queue place(s); chat page at /; Ctrl-C stops%n", name,
+                    served.lm().config(), host, served.server().port(), scheduling, maxQueue);
+            if (served.service().cacheBytesBound() > 0) {
+                out.printf(java.util.Locale.ROOT, "key/value cache: at most %.1f MB (%d rows of %d positions)%n",
+                        served.service().cacheBytesBound() / 1e6, scheduling.concurrency(),
+                        served.lm().config().contextLength());
+            }
             out.flush();
             CountDownLatch stop = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
@@ -65,28 +68,50 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /** A model, its tokenizer and the server over them, closed together. */
-    record Served(LanguageModel lm, Tokenizer tokenizer, OpenAiServer server) implements AutoCloseable {
+    record Served(LanguageModel lm, Tokenizer tokenizer, CompletionService service, OpenAiServer server)
+            implements AutoCloseable {
 
-        /** Loads {@code model} (in {@code dtype} if given) and serves it. */
+        /** Loads {@code model} (in {@code dtype} if given) and serves it under {@code scheduling}. */
         static Served open(String model, ai.djl.Device device, DtypeOption dtype, String name, String host, int port,
-                int maxConcurrency, int maxQueue) throws java.io.IOException {
+                CompletionService.Scheduling scheduling, int maxQueue) throws java.io.IOException {
             LanguageModel loaded = ModelSource.load(model, device);
             LanguageModel lm = dtype == null ? loaded : dtype.convert(loaded); // closes what it replaces or fails on
-            Tokenizer tokenizer = null;
+            Tokenizer tokenizer;
             try {
                 tokenizer = ModelSource.tokenizer(model);
+            } catch (RuntimeException e) {
+                lm.close();
+                throw e;
+            }
+            return serve(lm, tokenizer, ModelSource.path(model), name, host, port, scheduling, maxQueue);
+        }
+
+        /**
+         * Serves {@code lm} with {@code tokenizer} (both closed with the result, or on failure),
+         * prompting and sampling as the model {@code folder} says (or as OpenAI does without one).
+         */
+        static Served serve(LanguageModel lm, Tokenizer tokenizer, java.nio.file.Path folder, String name,
+                String host, int port, CompletionService.Scheduling scheduling, int maxQueue)
+                throws java.io.IOException {
+            CompletionService service = null;
+            try {
                 // inference only: weights that need no gradient record no graph on any thread
                 lm.block().freezeParameters(true);
-                dev.jgpt.model.generate.GenerationConfig recommended = ModelSource.generationConfig(model);
-                OpenAiServer server = new OpenAiServer(new CompletionService(lm, tokenizer),
-                        dev.jgpt.model.generate.ChatFormat.forModel(ModelSource.path(model)),
+                dev.jgpt.model.generate.GenerationConfig recommended = folder == null
+                        ? dev.jgpt.model.generate.GenerationConfig.NONE : dev.jgpt.model.generate.GenerationConfig.read(folder);
+                dev.jgpt.model.generate.ChatFormat format = folder == null
+                        ? dev.jgpt.model.generate.ChatFormat.of(dev.jgpt.model.tokenizer.PromptFormat.ALPACA)
+                        : dev.jgpt.model.generate.ChatFormat.forModel(folder);
+                service = scheduling.open(lm, tokenizer);
+                OpenAiServer server = new OpenAiServer(service, format,
                         recommended.setsSampling() ? recommended : OpenAiServer.OPENAI_DEFAULTS, name, host, port,
-                        maxConcurrency, maxQueue);
-                return new Served(lm, tokenizer, server);
+                        scheduling.concurrency(), maxQueue);
+                return new Served(lm, tokenizer, service, server);
             } catch (java.io.IOException | RuntimeException e) {
-                if (tokenizer != null) {
-                    tokenizer.close();
+                if (service != null) {
+                    service.close();
                 }
+                tokenizer.close();
                 lm.close();
                 throw e;
             }
@@ -95,6 +120,7 @@ final class ServeCommand implements Callable<Integer> {
         @Override
         public void close() {
             server.close();
+            service.close();
             tokenizer.close();
             lm.close();
         }

@@ -1,18 +1,31 @@
 package dev.jgpt.examples.serve;
 
 import dev.jgpt.model.LanguageModel;
+import dev.jgpt.model.generate.ContinuousBatcher;
 import dev.jgpt.model.generate.Generator;
 import dev.jgpt.model.generate.SamplingConfig;
 import dev.jgpt.model.generate.TextGenerator;
+import dev.jgpt.model.generate.TokenSource;
 import dev.jgpt.model.tokenizer.Tokenizer;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Completions for the server: validates a request against the model, generates, applies stop
- * sequences (also across streamed pieces), and counts tokens. One instance serves many threads;
- * each call has its own generator and key/value cache.
+ * sequences (also across streamed pieces), and counts tokens. One instance serves many threads,
+ * under one of two {@link Scheduler}s: {@link #batched} (one {@link ContinuousBatcher} advances
+ * every running request in one forward pass per step) or {@link #perSlot} (each request decodes
+ * alone with its own key/value cache, the design before batching, kept for comparison).
  */
-public final class CompletionService {
+public final class CompletionService implements AutoCloseable {
+
+    /** How concurrent requests share the model. */
+    public enum Scheduler {
+        /** Continuous batching: one decode loop, all running sequences in each forward pass. */
+        BATCH,
+        /** Each request decodes alone on its own thread. */
+        PER_SLOT
+    }
 
     /**
      * A validated request.
@@ -63,11 +76,87 @@ public final class CompletionService {
 
     private final LanguageModel lm;
     private final Tokenizer tokenizer;
+    private final TokenSource source;
+    private final ContinuousBatcher batcher;
+    private final AtomicInteger generating = new AtomicInteger();
 
-    /** Serves {@code lm} with {@code tokenizer}. */
-    public CompletionService(LanguageModel lm, Tokenizer tokenizer) {
+    private CompletionService(LanguageModel lm, Tokenizer tokenizer, ContinuousBatcher batcher) {
         this.lm = lm;
         this.tokenizer = tokenizer;
+        this.batcher = batcher;
+        this.source = batcher != null ? batcher : new Generator(lm);
+    }
+
+    /** Each request decodes alone ({@link Scheduler#PER_SLOT}); the server bounds how many at once. */
+    public static CompletionService perSlot(LanguageModel lm, Tokenizer tokenizer) {
+        return new CompletionService(lm, tokenizer, null);
+    }
+
+    /**
+     * Requests share one decode loop ({@link Scheduler#BATCH}) of at most {@code maxBatch}
+     * sequences per forward pass, prompts run {@code prefillChunk} tokens per step; {@link #close}
+     * stops the loop.
+     */
+    public static CompletionService batched(LanguageModel lm, Tokenizer tokenizer, int maxBatch, int prefillChunk) {
+        return new CompletionService(lm, tokenizer, new ContinuousBatcher(lm, maxBatch, prefillChunk));
+    }
+
+    /**
+     * A scheduler and its sizes.
+     *
+     * @param concurrency generations at once: the batch's rows, or the slots
+     * @param prefillChunk prompt tokens run per step while a request joins the batch
+     */
+    public record Scheduling(Scheduler scheduler, int concurrency, int prefillChunk) {
+        public Scheduling {
+            if (concurrency < 1 || prefillChunk < 1) {
+                throw new IllegalArgumentException("concurrency and prefillChunk must be >= 1, got " + concurrency
+                        + " and " + prefillChunk);
+            }
+        }
+
+        /** The service for {@code lm} under this scheduling. */
+        public CompletionService open(LanguageModel lm, Tokenizer tokenizer) {
+            return scheduler == Scheduler.BATCH ? batched(lm, tokenizer, concurrency, prefillChunk)
+                    : perSlot(lm, tokenizer);
+        }
+
+        @Override
+        public String toString() {
+            return scheduler == Scheduler.BATCH ? "batch scheduler (up to " + concurrency + " per forward pass,"
+                    + " prompts " + prefillChunk + " tokens per step)" : "per-slot scheduler (" + concurrency
+                    + " slots)";
+        }
+    }
+
+    /** The scheduler this service runs. */
+    public Scheduler scheduler() {
+        return batcher != null ? Scheduler.BATCH : Scheduler.PER_SLOT;
+    }
+
+    /**
+     * Sequences in the current forward pass: the batch's rows under {@link Scheduler#BATCH}; 1
+     * while any request generates under {@link Scheduler#PER_SLOT} (each forward runs one), else 0.
+     */
+    public int batchSize() {
+        if (batcher == null) {
+            return generating.get() > 0 ? 1 : 0;
+        }
+        ContinuousBatcher.Stats s = batcher.stats();
+        return s.running() > 0 ? s.lastBatchSize() : 0;
+    }
+
+    /** The batcher's key/value cache bound in bytes, or 0 under {@link Scheduler#PER_SLOT}. */
+    public long cacheBytesBound() {
+        return batcher == null ? 0 : batcher.cacheBytesBound();
+    }
+
+    /** Stops the batch scheduler's loop (requests still running end with an error). */
+    @Override
+    public void close() {
+        if (batcher != null) {
+            batcher.close();
+        }
     }
 
     /** The model's context length. */
@@ -107,8 +196,13 @@ public final class CompletionService {
         SamplingConfig cfg = SamplingConfig.greedy(r.maxTokens())
                 .withSampling(r.temperature(), r.topK(), r.topP(), r.seed())
                 .withEndIdsOf(tokenizer);
-        TextGenerator.Completion c = new TextGenerator(new Generator(lm), tokenizer)
-                .complete(ids, cfg, r.stop(), sink == null ? null : sink::onText);
+        TextGenerator.Completion c;
+        generating.incrementAndGet();
+        try {
+            c = new TextGenerator(source, tokenizer).complete(ids, cfg, r.stop(), sink == null ? null : sink::onText);
+        } finally {
+            generating.decrementAndGet();
+        }
         String reason = c.finishReason() == TextGenerator.FinishReason.STOP ? "stop" : "length";
         return new Result(c.text(), reason, c.promptTokens(), c.completionTokens());
     }

@@ -10,9 +10,22 @@ class ServeCommandsTest {
 
     @Test
     void badServeArgumentsAreOneClearError() throws Exception {
-        JgptCliTest.Result slots = JgptCliTest.run("serve", "--model", "x", "--max-concurrency", "0");
+        JgptCliTest.Result slots = JgptCliTest.run("serve", "--model", "x", "--scheduler", "per-slot",
+                "--max-concurrency", "0");
         assertThat(slots.code()).isEqualTo(2);
-        assertThat(slots.err()).contains("--max-concurrency must be >= 1");
+        assertThat(slots.err()).contains("--max-batch, --max-concurrency and --prefill-chunk must be >= 1");
+        JgptCliTest.Result rows = JgptCliTest.run("serve", "--model", "x", "--max-batch", "0");
+        assertThat(rows.code()).isEqualTo(2);
+        assertThat(rows.err()).contains("must be >= 1");
+        JgptCliTest.Result wrong = JgptCliTest.run("serve", "--model", "x", "--scheduler", "fifo");
+        assertThat(wrong.code()).isEqualTo(2);
+        assertThat(wrong.err()).contains("--scheduler must be batch or per-slot, got 'fifo'");
+        JgptCliTest.Result mixed = JgptCliTest.run("serve", "--model", "x", "--max-concurrency", "4");
+        assertThat(mixed.code()).isEqualTo(2);
+        assertThat(mixed.err()).contains("--max-concurrency is for --scheduler per-slot");
+        JgptCliTest.Result mixed2 = JgptCliTest.run("serve", "--model", "x", "--scheduler", "per-slot",
+                "--max-batch", "4");
+        assertThat(mixed2.err()).contains("--max-batch is for --scheduler batch");
         JgptCliTest.Result missing = JgptCliTest.run("serve", "--model", "/no/such/model", "--port", "0");
         assertThat(missing.code()).isEqualTo(1);
         assertThat(missing.err().strip()).startsWith("error: --model '/no/such/model' is not a model folder");

@@ -250,11 +250,12 @@ class OpenAiServerTest {
         }
     }
 
-    @Test
-    void concurrentGenerationsEachGetTheirOwnExactAnswer() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(CompletionService.Scheduler.class)
+    void concurrentGenerationsEachGetTheirOwnExactAnswer(CompletionService.Scheduler scheduler) throws Exception {
         String[] prompts = {"Every effort moves you", "The quick brown fox", "Once upon a time", "I HAD always thought",
             "Name a colour.", "Hello, do you like tea?", "In the sunlit terraces", "of someplace"};
-        try (TinyServer four = TinyServer.start(4, 8)) {
+        try (TinyServer four = TinyServer.start(scheduler, 4, 8)) {
             List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
             for (int i = 0; i < prompts.length; i++) {
                 JsonObject o = new JsonObject();
@@ -275,7 +276,7 @@ class OpenAiServerTest {
                 } else {
                     text.append(json(r).getAsJsonArray("choices").get(0).getAsJsonObject().get("text").getAsString());
                 }
-                // four at a time on shared weights, each equal to its own answer computed alone
+                // four at a time (batched, or each alone on shared weights), each equal to its answer computed alone
                 assertThat(text.toString()).as(prompts[i]).isEqualTo(four.greedy(prompts[i], 12));
             }
         }

@@ -31,17 +31,22 @@ final class TinyServer implements AutoCloseable {
     final LanguageModel lm;
     final Tokenizer tokenizer;
     final ChatFormat format;
+    final CompletionService service;
     final OpenAiServer server;
     final String model;
 
-    private TinyServer(int maxConcurrency, int maxQueue) throws IOException {
+    /** Prompt tokens run per decode step while a request joins the batch: small, so prompts take several. */
+    static final int PREFILL_CHUNK = 8;
+
+    private TinyServer(CompletionService.Scheduler scheduler, int maxConcurrency, int maxQueue) throws IOException {
         lm = LanguageModel.load(TinyGpt2Fixture.load().dir);
         lm.block().freezeParameters(true);
         tokenizer = Gpt2Tokenizer.builtIn();
         format = ChatFormat.of(PromptFormat.ALPACA);
         model = MODEL;
-        server = new OpenAiServer(new CompletionService(lm, tokenizer), format, OpenAiServer.OPENAI_DEFAULTS, MODEL,
-                "127.0.0.1", 0, maxConcurrency, maxQueue);
+        service = service(scheduler, lm, tokenizer, maxConcurrency);
+        server = new OpenAiServer(service, format, OpenAiServer.OPENAI_DEFAULTS, MODEL, "127.0.0.1", 0,
+                maxConcurrency, maxQueue);
     }
 
     private TinyServer(Path folder, int maxConcurrency) throws IOException {
@@ -50,8 +55,16 @@ final class TinyServer implements AutoCloseable {
         tokenizer = Tokenizers.forModel(folder);
         format = ChatFormat.forModel(folder);
         model = folder.getFileName().toString();
-        server = new OpenAiServer(new CompletionService(lm, tokenizer), format, GenerationConfig.read(folder), model,
-                "127.0.0.1", 0, maxConcurrency, 0);
+        service = service(CompletionService.Scheduler.BATCH, lm, tokenizer, maxConcurrency);
+        server = new OpenAiServer(service, format, GenerationConfig.read(folder), model, "127.0.0.1", 0,
+                maxConcurrency, 0);
+    }
+
+    private static CompletionService service(CompletionService.Scheduler scheduler, LanguageModel lm,
+            Tokenizer tokenizer, int maxConcurrency) {
+        return scheduler == CompletionService.Scheduler.BATCH
+                ? CompletionService.batched(lm, tokenizer, maxConcurrency, PREFILL_CHUNK)
+                : CompletionService.perSlot(lm, tokenizer);
     }
 
     /** A server over the model folder {@code testdata/<fixture>} (copied into {@code dir}), named after it. */
@@ -59,14 +72,20 @@ final class TinyServer implements AutoCloseable {
         return new TinyServer(TestData.modelFolder(fixture, dir), maxConcurrency);
     }
 
-    /** A server with {@code maxConcurrency} slots and no queue. */
+    /** A server batching up to {@code maxConcurrency} requests, no queue. */
     static TinyServer start(int maxConcurrency) throws IOException {
-        return new TinyServer(maxConcurrency, 0);
+        return start(maxConcurrency, 0);
     }
 
-    /** A server with {@code maxConcurrency} slots and up to {@code maxQueue} waiting requests. */
+    /** A server batching up to {@code maxConcurrency} requests, with up to {@code maxQueue} waiting. */
     static TinyServer start(int maxConcurrency, int maxQueue) throws IOException {
-        return new TinyServer(maxConcurrency, maxQueue);
+        return start(CompletionService.Scheduler.BATCH, maxConcurrency, maxQueue);
+    }
+
+    /** A server under {@code scheduler} with {@code maxConcurrency} slots (or batch rows) and {@code maxQueue} places. */
+    static TinyServer start(CompletionService.Scheduler scheduler, int maxConcurrency, int maxQueue)
+            throws IOException {
+        return new TinyServer(scheduler, maxConcurrency, maxQueue);
     }
 
     /** {@code http://127.0.0.1:PORT} + {@code path}. */
@@ -127,6 +146,7 @@ final class TinyServer implements AutoCloseable {
     @Override
     public void close() {
         server.close();
+        service.close();
         tokenizer.close();
         lm.close();
     }

@@ -21,7 +21,7 @@ import java.util.Arrays;
  * dropped and the cropped window re-encoded, so the output is the same as without the cache, only
  * slower past that point.
  */
-public final class Generator {
+public final class Generator implements TokenSource {
 
     private final CausalLm model;
     private final ParameterStore ps;
@@ -61,6 +61,7 @@ public final class Generator {
      * @param listener called with each new token as it is produced, or {@code null}
      * @return only the new ids (the end-of-text id that stopped generation is not included)
      */
+    @Override
     public long[] generate(long[] prompt, SamplingConfig config, TokenListener listener) {
         checkPrompt(prompt, "The prompt");
         int context = model.config().contextLength();

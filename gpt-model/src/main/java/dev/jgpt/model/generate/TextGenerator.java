@@ -36,7 +36,7 @@ public final class TextGenerator {
         boolean onText(String piece);
     }
 
-    private final Generator generator;
+    private final TokenSource generator;
     private final Tokenizer tokenizer;
 
     /** Generates with {@code lm} (key/value cache on) and {@code tokenizer}. */
@@ -44,8 +44,11 @@ public final class TextGenerator {
         this(new Generator(lm), tokenizer);
     }
 
-    /** Generates with {@code generator} and {@code tokenizer}. */
-    public TextGenerator(Generator generator, Tokenizer tokenizer) {
+    /**
+     * Generates with {@code generator} (a {@link Generator}, or a {@link ContinuousBatcher} shared
+     * by many callers) and {@code tokenizer}.
+     */
+    public TextGenerator(TokenSource generator, Tokenizer tokenizer) {
         this.generator = generator;
         this.tokenizer = tokenizer;
     }

@@ -119,6 +119,111 @@ public final class KvCache implements AutoCloseable {
         values[index] = newValues;
     }
 
+    /** Rows {@code B} the buffers hold (0 before anything was appended or merged). */
+    public int rows() {
+        return keys[0] == null ? 0 : (int) keys[0].getShape().get(0);
+    }
+
+    /**
+     * Puts the rows of {@code other} (a cache of the same model) after this cache's rows, on one
+     * timeline of {@code max(length, other.length)} positions: the side with fewer positions is
+     * right-aligned, the positions before it zeros that its rows' padding mask must hide. This is
+     * how a sequence whose prompt was run alone joins a running batch; {@code other} is left as it
+     * was.
+     *
+     * @return the positions put before this cache's old rows (0 unless {@code other} is longer)
+     */
+    public int merge(KvCache other) {
+        if (other.keys.length != keys.length) {
+            throw new IllegalArgumentException("Cannot merge a cache of " + other.keys.length + " layers into one of "
+                    + keys.length);
+        }
+        if (other.rows() == 0) {
+            return 0;
+        }
+        int mine = rows();
+        int joined = Math.max(length, other.length);
+        int shift = mine == 0 ? 0 : joined - length;
+        for (int i = 0; i < keys.length; i++) {
+            NDArray k = other.keys[i];
+            Shape s = k.getShape();
+            Shape shape = new Shape(mine + s.get(0), s.get(1), allocation(joined), s.get(3));
+            NDArray newKeys = manager.zeros(shape, k.getDataType(), k.getDevice());
+            NDArray newValues = manager.zeros(shape, k.getDataType(), k.getDevice());
+            if (mine > 0) {
+                place(newKeys, newValues, 0, keys[i], values[i], 0, mine, 0, length, joined - length);
+            }
+            place(newKeys, newValues, mine, other.keys[i], other.values[i], 0, (int) s.get(0), 0, other.length,
+                    joined - other.length);
+            clearLayer(i);
+            keys[i] = newKeys;
+            values[i] = newValues;
+        }
+        length = joined;
+        return shift;
+    }
+
+    /**
+     * Keeps only rows {@code rows} (in that order) and the positions from {@code from} on: how
+     * finished sequences leave a batch and free their rows, and how the padding every remaining
+     * row has in front is dropped. Afterwards {@link #length()} is {@code length - from}; no row
+     * left means an empty cache.
+     */
+    public void retain(int[] rows, int from) {
+        if (from < 0 || from > length) {
+            throw new IllegalArgumentException("Cannot drop " + from + " of " + length + " cached positions");
+        }
+        if (rows.length == 0) {
+            for (int i = 0; i < keys.length; i++) {
+                clearLayer(i);
+            }
+            length = 0;
+            return;
+        }
+        int kept = length - from;
+        for (int i = 0; i < keys.length; i++) {
+            Shape s = keys[i].getShape();
+            Shape shape = new Shape(rows.length, s.get(1), allocation(kept), s.get(3));
+            NDArray newKeys = manager.zeros(shape, keys[i].getDataType(), keys[i].getDevice());
+            NDArray newValues = manager.zeros(shape, keys[i].getDataType(), keys[i].getDevice());
+            // runs of consecutive rows are copied as one slice
+            for (int r = 0; r < rows.length; ) {
+                int run = 1;
+                while (r + run < rows.length && rows[r + run] == rows[r] + run) {
+                    run++;
+                }
+                place(newKeys, newValues, r, keys[i], values[i], rows[r], run, from, kept, 0);
+                r += run;
+            }
+            clearLayer(i);
+            keys[i] = newKeys;
+            values[i] = newValues;
+        }
+        length = kept;
+    }
+
+    /** Positions a rebuilt buffer gets for {@code used}: room to double, as {@link #grow} gives. */
+    private long allocation(int used) {
+        return Math.min(capacity, Math.max(MIN_POSITIONS, 2L * used));
+    }
+
+    /**
+     * Copies rows {@code fromRow ..+rows} and positions {@code fromPos ..+positions} of {@code
+     * k}/{@code v} to rows {@code toRow ..} and positions {@code toPos ..} of the targets.
+     */
+    private static void place(NDArray toK, NDArray toV, int toRow, NDArray k, NDArray v, int fromRow, int rows,
+            int fromPos, int positions, int toPos) {
+        if (positions == 0) {
+            return;
+        }
+        NDIndex source = new NDIndex("{}:{}, :, {}:{}, :", fromRow, fromRow + rows, fromPos, fromPos + positions);
+        NDIndex target = new NDIndex("{}:{}, :, {}:{}, :", toRow, toRow + rows, toPos, toPos + positions);
+        try (NDArray ks = k.get(source); NDArray vs = v.get(source)) {
+            toK.set(target, ks);
+            toV.set(target, vs);
+        }
+    }
+
     /** Positions allocated for layer {@code layer} so far (0 before its first append). */
     long allocated(int layer) {
         return keys[layer] == null ? 0 : keys[layer].getShape().get(2);
