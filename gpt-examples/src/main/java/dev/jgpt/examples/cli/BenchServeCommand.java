@@ -1,7 +1,13 @@
 package dev.jgpt.examples.cli;
 
 import com.google.gson.JsonObject;
+import dev.jgpt.examples.serve.CompletionService;
+import dev.jgpt.examples.serve.OpenAiServer;
 import dev.jgpt.examples.serve.ServeLoad;
+import dev.jgpt.model.LanguageModel;
+import dev.jgpt.model.generate.ChatFormat;
+import dev.jgpt.model.tokenizer.PromptFormat;
+import dev.jgpt.model.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -32,6 +38,24 @@ final class BenchServeCommand implements Callable<Integer> {
 
     @Option(names = "--url", description = "Test a server already running here instead (e.g. http://127.0.0.1:8080).")
     String url;
+
+    @Option(names = "--model-size", description = "Serve a preset's shape with random weights (124M, qwen3-0.6b, ...)"
+            + " and the GPT-2 tokenizer: a throughput run needs no trained weights.")
+    String modelSize;
+
+    @Option(names = "--sweep", split = ",", paramLabel = "N,N,...", description = "Instead of the mixed load: for"
+            + " each --schedulers entry and each client count here (e.g. 1,4,8,16), that many clients streaming"
+            + " --rounds requests each of --max-tokens tokens; prints tokens/s, p50/p99 latency and time to first"
+            + " token per scheduler, and the batch/per-slot ratio.")
+    int[] sweep;
+
+    @Option(names = "--schedulers", split = ",", defaultValue = "batch,per-slot", paramLabel = "batch,per-slot",
+            description = "With --sweep: the schedulers compared in this run (default: ${DEFAULT-VALUE}).")
+    String[] schedulers;
+
+    @Option(names = "--rounds", defaultValue = "2", description = "With --sweep: requests per client at each point"
+            + " (default: ${DEFAULT-VALUE}).")
+    int rounds;
 
     @Option(names = "--server-pid", description = "With --url: the server's process id, to read its RSS from /proc.")
     String serverPid;
@@ -68,8 +92,14 @@ final class BenchServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if ((model == null) == (url == null)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "Give either --model or --url");
+        if ((model == null ? 0 : 1) + (url == null ? 0 : 1) + (modelSize == null ? 0 : 1) != 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Give either --model, --model-size or --url");
+        }
+        if (sweep != null) {
+            return sweep(out);
+        }
+        if (modelSize != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--model-size is for --sweep");
         }
         if (requests < 1 || clients < 1 || maxTokens < 1 || warmup < 0 || timeLimit < 1 || settle < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(),
@@ -132,6 +162,92 @@ final class BenchServeCommand implements Callable<Integer> {
                 + " RSS within %.0f%%)%n", pass ? "PASS" : "FAIL", 100 * rssTolerance);
         out.flush();
         return pass ? 0 : 1;
+    }
+
+    /** One point of a sweep. */
+    private record Point(CompletionService.Scheduler scheduler, int clients, ServeLoad.Report report) {}
+
+    /** Streaming clients at each count of {@code --sweep}, under each scheduler, in this JVM. */
+    private int sweep(PrintWriter out) throws IOException, InterruptedException {
+        CommandLine cmd = spec.commandLine();
+        if (url != null) {
+            throw new CommandLine.ParameterException(cmd, "--sweep starts its own servers: give --model or --model-size");
+        }
+        if (java.util.Arrays.stream(sweep).anyMatch(c -> c < 1) || rounds < 1 || maxTokens < 1) {
+            throw new CommandLine.ParameterException(cmd, "--sweep client counts, --rounds and --max-tokens must be >= 1");
+        }
+        java.util.List<CompletionService.Scheduling> runs = new java.util.ArrayList<>();
+        for (String name : schedulers) {
+            runs.add(scheduler.schedulingFor(cmd, SchedulerOptions.parse(cmd, name)));
+        }
+        int most = java.util.Arrays.stream(sweep).max().orElseThrow();
+        LanguageModel lm = modelSize != null
+                ? LanguageModel.create(dev.jgpt.model.checkpoint.ModelFamilies.preset(modelSize),
+                        ai.djl.engine.Engine.getInstance().defaultDevice(), 1)
+                : ModelSource.load(model, null);
+        String name = modelSize != null ? modelSize + " (random weights)"
+                : Paths.get(model).toAbsolutePath().normalize().getFileName().toString();
+        java.util.List<Point> points = new java.util.ArrayList<>();
+        try (lm; Tokenizer tokenizer = ModelSource.tokenizer(model)) {
+            lm.block().freezeParameters(true);
+            out.printf(Locale.ROOT, "model %s: %s; %d new tokens per request, %d requests per client; CPU: %s%n", name,
+                    lm.config(), maxTokens, rounds, cpuModel());
+            out.flush();
+            for (CompletionService.Scheduling scheduling : runs) {
+                // every client gets a slot or a queue place: the run measures speed, not turning away
+                try (CompletionService service = scheduling.open(lm, tokenizer);
+                        OpenAiServer server = new OpenAiServer(service, ChatFormat.of(PromptFormat.ALPACA),
+                                OpenAiServer.OPENAI_DEFAULTS, "bench", "127.0.0.1", 0, scheduling.concurrency(),
+                                Math.max(0, most - scheduling.concurrency()))) {
+                    URI base = URI.create("http://127.0.0.1:" + server.port());
+                    Duration limit = Duration.ofSeconds(timeLimit);
+                    new ServeLoad(new ServeLoad.Settings(base, "bench", 2, 2, 4, limit, retries),
+                            ServeLoad.Kind.STREAM).run(); // warm-up
+                    ServeLoad.awaitIdle(base);
+                    for (int clients : sweep) {
+                        ServeLoad.Report r = new ServeLoad(new ServeLoad.Settings(base, "bench", clients * rounds,
+                                clients, maxTokens, limit, retries), ServeLoad.Kind.STREAM).run();
+                        ServeLoad.awaitIdle(base);
+                        points.add(new Point(scheduling.scheduler(), clients, r));
+                        out.printf(Locale.ROOT, "%s, %2d clients: %7.1f tokens/s, latency p50 %6.0f p99 %6.0f ms,"
+                                + " first token p50 %6.0f p99 %6.0f ms (%d tokens, %s)%n", scheduling, clients,
+                                r.tokensPerSecond(), ServeLoad.Report.quantileMillis(r.latencyNanos(), 0.5),
+                                ServeLoad.Report.quantileMillis(r.latencyNanos(), 0.99),
+                                ServeLoad.Report.quantileMillis(r.firstTokenNanos(), 0.5),
+                                ServeLoad.Report.quantileMillis(r.firstTokenNanos(), 0.99), r.completionTokens(),
+                                r.clean() ? "clean" : "NOT clean: " + r.problems());
+                        out.flush();
+                    }
+                }
+            }
+        }
+        boolean clean = points.stream().allMatch(p -> p.report().clean() && p.report().turnedAway() == 0);
+        for (int clients : sweep) {
+            double batch = tokensPerSecond(points, CompletionService.Scheduler.BATCH, clients);
+            double perSlot = tokensPerSecond(points, CompletionService.Scheduler.PER_SLOT, clients);
+            if (batch > 0 && perSlot > 0) {
+                out.printf(Locale.ROOT, "%2d clients: batch / per-slot = %.2fx%n", clients, batch / perSlot);
+            }
+        }
+        out.println("result: " + (clean ? "PASS (every stream whole)" : "FAIL"));
+        out.flush();
+        return clean ? 0 : 1;
+    }
+
+    private static double tokensPerSecond(java.util.List<Point> points, CompletionService.Scheduler s, int clients) {
+        return points.stream().filter(p -> p.scheduler() == s && p.clients() == clients)
+                .mapToDouble(p -> p.report().tokensPerSecond()).findFirst().orElse(0);
+    }
+
+    /** The CPU's model name from {@code /proc/cpuinfo} and the cores Java sees (absolute speeds are per CPU). */
+    static String cpuModel() {
+        String cores = Runtime.getRuntime().availableProcessors() + " cores";
+        try (java.util.stream.Stream<String> lines = java.nio.file.Files.lines(Paths.get("/proc/cpuinfo"))) {
+            return lines.filter(l -> l.startsWith("model name")).findFirst()
+                    .map(l -> l.substring(l.indexOf(':') + 1).strip() + ", " + cores).orElse(cores);
+        } catch (IOException | RuntimeException e) {
+            return System.getProperty("os.arch") + ", " + cores;
+        }
     }
 
     private static long rss(String pid) {

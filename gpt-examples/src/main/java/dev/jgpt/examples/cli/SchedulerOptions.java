@@ -36,14 +36,19 @@ final class SchedulerOptions {
                     + " prompt holds up running streams by at most one chunk (default: ${DEFAULT-VALUE}).")
     int prefillChunk;
 
-    /** The scheduling named, after checking the options that go with it. */
-    CompletionService.Scheduling scheduling(CommandLine cmd) {
-        CompletionService.Scheduler s = switch (scheduler.toLowerCase(Locale.ROOT)) {
+    /** The scheduler called {@code name} ({@code batch} or {@code per-slot}). */
+    static CompletionService.Scheduler parse(CommandLine cmd, String name) {
+        return switch (name.strip().toLowerCase(Locale.ROOT)) {
             case "batch" -> CompletionService.Scheduler.BATCH;
             case "per-slot" -> CompletionService.Scheduler.PER_SLOT;
             default -> throw new CommandLine.ParameterException(cmd,
-                    "--scheduler must be batch or per-slot, got '" + scheduler + "'");
+                    "--scheduler must be batch or per-slot, got '" + name + "'");
         };
+    }
+
+    /** The scheduling named, after checking the options that go with it. */
+    CompletionService.Scheduling scheduling(CommandLine cmd) {
+        CompletionService.Scheduler s = parse(cmd, scheduler);
         if (s == CompletionService.Scheduler.BATCH && maxConcurrency != null) {
             throw new CommandLine.ParameterException(cmd,
                     "--max-concurrency is for --scheduler per-slot; the batch scheduler takes --max-batch");
@@ -51,6 +56,11 @@ final class SchedulerOptions {
         if (s == CompletionService.Scheduler.PER_SLOT && maxBatch != null) {
             throw new CommandLine.ParameterException(cmd, "--max-batch is for --scheduler batch");
         }
+        return schedulingFor(cmd, s);
+    }
+
+    /** {@code s} with its size from {@code --max-batch} or {@code --max-concurrency} (a run comparing both). */
+    CompletionService.Scheduling schedulingFor(CommandLine cmd, CompletionService.Scheduler s) {
         int concurrency = s == CompletionService.Scheduler.BATCH ? (maxBatch == null ? DEFAULT_MAX_BATCH : maxBatch)
                 : (maxConcurrency == null ? DEFAULT_SLOTS : maxConcurrency);
         if (concurrency < 1 || prefillChunk < 1) {

@@ -136,11 +136,18 @@ public final class ServeLoad {
         "Once upon a time, in a small village,", "Name three primary colours.", "I HAD always thought Jack Gisburn"};
 
     private final Settings s;
+    private final Kind only;
     private final HttpClient http;
 
-    /** A load with these settings. */
+    /** A load with these settings, mixing every kind of request. */
     public ServeLoad(Settings settings) {
+        this(settings, null);
+    }
+
+    /** A load of requests of one kind only (a throughput run: {@link Kind#STREAM}), or of the mix for {@code null}. */
+    public ServeLoad(Settings settings, Kind only) {
         this.s = settings;
+        this.only = only;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
                 .executor(Executors.newCachedThreadPool(r -> {
                     Thread t = new Thread(r, "jgpt-load-http");
@@ -175,7 +182,7 @@ public final class ServeLoad {
             pool.execute(() -> {
                 int i;
                 while ((i = next.getAndIncrement()) < s.requests() && System.nanoTime() < deadline) {
-                    Kind kind = kind(i);
+                    Kind kind = only != null ? only : kind(i);
                     kinds.get(kind).incrementAndGet();
                     for (int attempt = 0; attempt <= s.retries(); attempt++) {
                         Attempt a = attempt(i, kind);

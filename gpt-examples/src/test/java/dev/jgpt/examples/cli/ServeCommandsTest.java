@@ -38,7 +38,7 @@ class ServeCommandsTest {
         }
         JgptCliTest.Result neither = JgptCliTest.run("bench-serve");
         assertThat(neither.code()).isEqualTo(2);
-        assertThat(neither.err()).contains("Give either --model or --url");
+        assertThat(neither.err()).contains("Give either --model, --model-size or --url");
     }
 
     @Test
@@ -50,5 +50,19 @@ class ServeCommandsTest {
         assertThat(r.out()).contains("load: 20 of 20 requests").contains("p50").contains("p99")
                 .contains("tokens/s").contains("RATE_LIMITED_429=").contains("RSS (pid self)")
                 .contains("result: PASS");
+    }
+
+    @Test
+    void benchServeSweepComparesBothSchedulersInOneRun() {
+        JgptCliTest.Result r = JgptCliTest.run("bench-serve", "--model-size", "tiny", "--sweep", "1,3", "--rounds",
+                "1", "--max-tokens", "4", "--max-batch", "4", "--max-concurrency", "2");
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("model tiny (random weights)").contains("CPU: ")
+                .contains("batch scheduler (up to 4 per forward pass, prompts 256 tokens per step),  1 clients:")
+                .contains("per-slot scheduler (2 slots),  3 clients:").contains("first token p50")
+                .contains(" 3 clients: batch / per-slot = ").contains("result: PASS");
+        JgptCliTest.Result url = JgptCliTest.run("bench-serve", "--url", "http://127.0.0.1:1", "--sweep", "1");
+        assertThat(url.code()).isEqualTo(2);
+        assertThat(url.err()).contains("--sweep starts its own servers");
     }
 }

@@ -28,14 +28,15 @@ import java.util.concurrent.LinkedBlockingQueue;
  * its own first token. A step feeds each row's last token {@code (B, 1)} at position {@code
  * length} and appends one position to every row.
  *
- * <p>A new sequence's prompt is run alone into a one-row cache, {@code prefillChunk} tokens per
- * step, between decode steps: a long prompt delays the running streams by at most one chunk per
- * step. When its prompt is done, its first token is sampled and its row joins the batch at the
- * next boundary ({@link KvCache#merge}, right-aligned on the timeline). A sequence that ends (an
- * end id, its token limit, or {@link Sequence#cancel}) leaves at the next boundary ({@link
- * KvCache#retain}, which also drops the padding every remaining row has in front). So the cache
- * holds at most {@code maxBatch} rows of at most the context's positions: {@link
- * #cacheBytesBound()}.
+ * <p>Sequences that arrive while no prompt is being run form a group (up to the rows the batch has
+ * free): their prompts run together, left-padded to the longest, into the group's own cache,
+ * {@code prefillChunk} positions per step, between decode steps, so a long prompt delays the
+ * running streams by at most one chunk per step. When the prompts are done, each row's first
+ * token is sampled and the group joins the batch at the next boundary ({@link KvCache#merge},
+ * right-aligned on the timeline). A sequence that ends (an end id, its token limit, or {@link
+ * Sequence#cancel}) leaves at the next boundary ({@link KvCache#retain}, which also drops the
+ * padding every remaining row has in front). So the cache holds at most {@code maxBatch} rows of
+ * at most the context's positions: {@link #cacheBytesBound()}.
  *
  * <p>Tokens are handed to each sequence's caller through a queue: a slow reader never holds up
  * the loop. Submitting does not block; bounding how many wait is the caller's job (the server's
@@ -66,7 +67,7 @@ public final class ContinuousBatcher implements TokenSource, AutoCloseable {
      * A batcher over {@code lm}, its decode loop started.
      *
      * @param maxBatch the most sequences in one forward pass (and rows in the cache)
-     * @param prefillChunk the most prompt tokens run in one step while a sequence joins
+     * @param prefillChunk the most prompt positions run in one step while sequences join
      */
     public ContinuousBatcher(LanguageModel lm, int maxBatch, int prefillChunk) {
         this(lm.block(), new ParameterStore(lm.manager(), false), lm.manager(), maxBatch, prefillChunk);
@@ -187,8 +188,6 @@ public final class ContinuousBatcher implements TokenSource, AutoCloseable {
         private volatile RuntimeException failure;
 
         // owned by the loop's thread
-        private KvCache prefill;
-        private int prefilled;
         private int cached;
         private int produced;
         private long last;
@@ -259,10 +258,6 @@ public final class ContinuousBatcher implements TokenSource, AutoCloseable {
         private void end() {
             if (!ended) {
                 ended = true;
-                if (prefill != null) {
-                    prefill.close();
-                    prefill = null;
-                }
                 tokens.add(END);
             }
         }
@@ -279,36 +274,74 @@ public final class ContinuousBatcher implements TokenSource, AutoCloseable {
         }
     }
 
+    /** Sequences whose prompts run together before they join the batch, and their cache. */
+    private static final class Group implements AutoCloseable {
+        final List<Sequence> rows;
+        final KvCache cache;
+        /** The longest prompt: the group's timeline. */
+        final int length;
+        /** Positions of the timeline run so far. */
+        int done;
+
+        Group(List<Sequence> rows, KvCache cache) {
+            this.rows = rows;
+            this.cache = cache;
+            this.length = rows.stream().mapToInt(r -> r.prompt.length).max().orElseThrow();
+        }
+
+        /** Where row {@code r}'s prompt starts on the timeline. */
+        int start(int r) {
+            return length - rows.get(r).prompt.length;
+        }
+
+        @Override
+        public void close() {
+            cache.close();
+        }
+    }
+
     private void run() {
-        List<Sequence> joining = new ArrayList<>(); // FIFO: the head's prompt is run first
+        List<Sequence> queue = new ArrayList<>(); // FIFO
         List<Sequence> batch = new ArrayList<>();
+        Group[] group = {null};
         try (KvCache cache = model.newCache(manager)) {
             while (true) {
                 synchronized (lock) {
-                    while (!closed && incoming.isEmpty() && joining.isEmpty() && batch.isEmpty()) {
+                    while (!closed && incoming.isEmpty() && queue.isEmpty() && group[0] == null && batch.isEmpty()) {
                         lock.wait();
                     }
                     if (closed) {
                         break;
                     }
-                    joining.addAll(incoming);
+                    queue.addAll(incoming);
                     incoming.clear();
                 }
                 try {
-                    step(cache, joining, batch);
+                    step(cache, queue, group, batch);
                 } catch (RuntimeException e) {
                     // an engine error fails the sequences it touched, not the loop
-                    failAll(joining, batch, new IllegalStateException("Generation failed: " + e.getMessage(), e));
+                    IllegalStateException failure = new IllegalStateException("Generation failed: " + e.getMessage(), e);
+                    if (group[0] != null) {
+                        group[0].rows.forEach(r -> r.fail(failure));
+                        group[0].close();
+                        group[0] = null;
+                    }
+                    failAll(queue, batch, failure);
                     cache.retain(new int[0], 0);
                 }
                 running = batch.size();
-                waiting = joining.size() + incomingCount();
+                waiting = queue.size() + (group[0] == null ? 0 : group[0].rows.size()) + incomingCount();
             }
             synchronized (lock) {
-                joining.addAll(incoming);
+                queue.addAll(incoming);
                 incoming.clear();
             }
-            failAll(joining, batch, new IllegalStateException("The server is shutting down: generation stopped"));
+            IllegalStateException closing = new IllegalStateException("The server is shutting down: generation stopped");
+            if (group[0] != null) {
+                group[0].rows.forEach(r -> r.fail(closing));
+                group[0].close();
+            }
+            failAll(queue, batch, closing);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -320,91 +353,128 @@ public final class ContinuousBatcher implements TokenSource, AutoCloseable {
         }
     }
 
-    private static void failAll(List<Sequence> joining, List<Sequence> batch, RuntimeException e) {
-        joining.forEach(s -> s.fail(e));
+    private static void failAll(List<Sequence> queue, List<Sequence> batch, RuntimeException e) {
+        queue.forEach(s -> s.fail(e));
         batch.forEach(s -> s.fail(e));
-        joining.clear();
+        queue.clear();
         batch.clear();
     }
 
-    /** One turn of the loop: a prompt chunk of the first joining sequence, the boundary, a decode step. */
-    private void step(KvCache cache, List<Sequence> joining, List<Sequence> batch) {
-        joining.removeIf(s -> {
+    /** One turn of the loop: a prompt chunk of the joining group, the boundary, a decode step. */
+    private void step(KvCache cache, List<Sequence> queue, Group[] group, List<Sequence> batch) {
+        queue.removeIf(s -> {
             if (s.cancelled) {
                 s.end();
             }
             return s.gone();
         });
-        Sequence joiner = null;
-        if (!joining.isEmpty() && batch.size() < maxBatch) {
-            Sequence head = joining.get(0);
-            if (prefillChunk(head)) {
-                joining.remove(0);
-                joiner = head.gone() ? null : head;
+        if (group[0] == null && !queue.isEmpty() && batch.size() < maxBatch) {
+            int n = Math.min(queue.size(), maxBatch - batch.size());
+            List<Sequence> rows = new ArrayList<>(queue.subList(0, n));
+            queue.subList(0, n).clear();
+            group[0] = new Group(rows, model.newCache(manager));
+        }
+        Group joined = null;
+        if (group[0] != null && prefillChunk(group[0])) {
+            joined = group[0];
+            group[0] = null;
+        }
+        try {
+            boundary(cache, batch, joined);
+        } finally {
+            if (joined != null) {
+                joined.close();
             }
         }
-        boundary(cache, batch, joiner);
         if (!batch.isEmpty()) {
             decode(cache, batch);
         }
     }
 
     /**
-     * Runs the next chunk of {@code s}'s prompt into its own cache; at the prompt's end samples its
-     * first token. True when the prompt is done.
+     * Runs the next chunk of the group's prompts into its cache; at the prompts' end samples each
+     * row's first token. True when the prompts are done.
      */
-    private boolean prefillChunk(Sequence s) {
-        if (s.prefill == null) {
-            s.prefill = model.newCache(manager);
+    private boolean prefillChunk(Group g) {
+        int b = g.rows.size();
+        int end = Math.min(g.length, g.done + prefillChunk);
+        int t = end - g.done;
+        long[] ids = new long[b * t];
+        long[] positions = new long[b * t];
+        boolean[] real = new boolean[b * end];
+        boolean padded = false;
+        for (int r = 0; r < b; r++) {
+            long[] prompt = g.rows.get(r).prompt;
+            int start = g.start(r);
+            padded |= start > 0;
+            for (int j = g.done; j < end; j++) {
+                if (j >= start) {
+                    ids[r * t + j - g.done] = prompt[j - start];
+                    positions[r * t + j - g.done] = j - start;
+                }
+            }
+            Arrays.fill(real, r * end + Math.min(start, end), (r + 1) * end, true);
         }
-        int end = Math.min(s.prompt.length, s.prefilled + prefillChunk);
         try (NDManager scope = manager.newSubManager()) {
-            NDArray ids = scope.create(Arrays.copyOfRange(s.prompt, s.prefilled, end)).reshape(1, end - s.prefilled);
-            ForwardState state = ForwardState.inference().withCache(s.prefill);
-            s.prefilled = end;
-            if (end < s.prompt.length) {
-                model.hidden(ps, ids, state);
+            ForwardState state = ForwardState.inference().withCache(g.cache);
+            if (padded) {
+                // prompts of different lengths, left-padded: each row's own positions, padding hidden
+                state = state.withPositions(scope.create(positions).reshape(b, t))
+                        .withPaddingMask(ForwardState.paddingMask(scope.create(real).reshape(b, end)));
+            }
+            NDArray x = scope.create(ids).reshape(b, t);
+            g.done = end;
+            if (end < g.length) {
+                model.hidden(ps, x, state);
                 return false;
             }
-            float[] logits = model.lastLogits(ps, ids, state).get(0).toType(DataType.FLOAT32, false).toFloatArray();
-            s.cached = s.prompt.length;
-            s.accept(s.sampler.next(logits));
+            float[] flat = model.lastLogits(ps, x, state).toType(DataType.FLOAT32, false).toFloatArray();
+            int v = flat.length / b;
+            for (int r = 0; r < b; r++) {
+                Sequence s = g.rows.get(r);
+                s.cached = s.prompt.length;
+                s.accept(s.sampler.next(Arrays.copyOfRange(flat, r * v, (r + 1) * v)));
+            }
             return true;
         }
     }
 
-    /** Ended and cancelled sequences leave, {@code joiner} (if any) joins. */
-    private void boundary(KvCache cache, List<Sequence> batch, Sequence joiner) {
-        int[] keep = new int[batch.size()];
+    /** Ended and cancelled sequences leave; the rows of {@code joined} (if any) that go on join. */
+    private void boundary(KvCache cache, List<Sequence> batch, Group joined) {
+        List<Sequence> stay = survivors(cache, batch);
+        batch.clear();
+        batch.addAll(stay);
+        if (joined != null) {
+            List<Sequence> joining = survivors(joined.cache, joined.rows);
+            if (!joining.isEmpty()) {
+                cache.merge(joined.cache);
+                batch.addAll(joining);
+            }
+        }
+    }
+
+    /** The rows of {@code rows} that go on, {@code cache} cut to them (and to the longest one's positions). */
+    private static List<Sequence> survivors(KvCache cache, List<Sequence> rows) {
+        int[] keep = new int[rows.size()];
         int kept = 0;
         int longest = 0;
-        for (int i = 0; i < batch.size(); i++) {
-            Sequence s = batch.get(i);
+        List<Sequence> stay = new ArrayList<>(rows.size());
+        for (int i = 0; i < rows.size(); i++) {
+            Sequence s = rows.get(i);
             if (s.cancelled) {
                 s.end();
             }
             if (!s.gone()) {
                 keep[kept++] = i;
                 longest = Math.max(longest, s.cached);
+                stay.add(s);
             }
         }
-        if (kept < batch.size()) {
+        if (kept < rows.size()) {
             cache.retain(Arrays.copyOf(keep, kept), cache.length() - longest);
-            List<Sequence> stay = new ArrayList<>(kept);
-            for (int i = 0; i < kept; i++) {
-                stay.add(batch.get(keep[i]));
-            }
-            batch.clear();
-            batch.addAll(stay);
         }
-        if (joiner != null) {
-            cache.merge(joiner.prefill);
-            joiner.prefill.close();
-            joiner.prefill = null;
-            batch.add(joiner);
-        }
+        return stay;
     }
-
     /** Every row advances by one token in one forward pass. */
     private void decode(KvCache cache, List<Sequence> batch) {
         int b = batch.size();
