@@ -25,6 +25,7 @@ import dev.jgpt.model.nn.ModelConfig;
 import dev.jgpt.model.nn.ModelFamily;
 import dev.jgpt.model.generate.ChatFormat;
 import dev.jgpt.model.generate.ChatSession;
+import dev.jgpt.model.generate.ContinuousBatcher;
 import dev.jgpt.model.generate.GenerationConfig;
 import dev.jgpt.model.generate.Generator;
 import dev.jgpt.model.hub.HubClient;
@@ -153,6 +154,27 @@ final class DocSnippets {
         }
         try (LanguageModel again = LanguageModel.load(runs.resolve("ckpt"))) {
             System.out.println(again.config());
+        }
+        // end-snippet
+    }
+
+    static List<String> batching(Path gpt2) throws Exception {
+        // snippet:batching
+        // one decode loop for every thread: all running sequences advance in one forward pass per step
+        try (LanguageModel lm = LanguageModel.load(gpt2);
+                Tokenizer tokenizer = Tokenizers.forModel(gpt2);
+                ContinuousBatcher batcher = new ContinuousBatcher(lm, 8, 256)) { // rows, prompt tokens per step
+            SamplingConfig greedy = SamplingConfig.greedy(20).withEndIdsOf(tokenizer);
+            ContinuousBatcher.Sequence a = batcher.submit(tokenizer.encode("Every effort moves you"), greedy);
+            ContinuousBatcher.Sequence b = batcher.submit(tokenizer.encode("The quick brown fox"),
+                    greedy.withSampling(0.8f, 40, 1f, 7));                // its own sampling and seed
+            String first = tokenizer.decode(a.await(id -> true));          // token by token, here; false cancels
+            String second = tokenizer.decode(b.await(null));
+            // a TokenSource as Generator is: text, stop sequences and streaming from any thread
+            TextGenerator.Completion c = new TextGenerator(batcher, tokenizer).complete(
+                    tokenizer.encode("Once upon a time"), greedy, List.of("\n\n"), piece -> true);
+            System.out.println(batcher.stats() + ", cache at most " + batcher.cacheBytesBound() + " bytes");
+            return List.of(first, second, c.text());
         }
         // end-snippet
     }

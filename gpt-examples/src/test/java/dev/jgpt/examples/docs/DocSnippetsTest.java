@@ -113,6 +113,14 @@ class DocSnippetsTest {
         DocSnippets.families(gpt2);
         DocSnippets.generation(gpt2, tmp);
         assertThat(tmp.resolve("ckpt").resolve("config.json")).exists();
+        List<String> batched = DocSnippets.batching(gpt2);
+        try (dev.jgpt.model.LanguageModel lm = dev.jgpt.model.LanguageModel.load(gpt2);
+                dev.jgpt.model.tokenizer.Tokenizer tok = dev.jgpt.model.tokenizer.Tokenizers.forModel(gpt2)) {
+            dev.jgpt.model.generate.SamplingConfig greedy =
+                    dev.jgpt.model.generate.SamplingConfig.greedy(20).withEndIdsOf(tok);
+            assertThat(batched.get(0)).isEqualTo(new dev.jgpt.model.generate.TextGenerator(lm, tok)
+                    .generate("Every effort moves you", greedy, null));
+        }
         DocSnippets.pretraining(tmp);
         DocSnippets.datasets();
         assertThat(DocSnippets.chatTemplate(TestData.modelFolder("qwen3-tiny", tmp))).isEqualTo(
