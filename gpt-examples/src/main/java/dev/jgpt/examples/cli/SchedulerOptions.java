@@ -36,6 +36,11 @@ final class SchedulerOptions {
                     + " prompt holds up running streams by at most one chunk (default: ${DEFAULT-VALUE}).")
     int prefillChunk;
 
+    @Option(names = "--max-length", defaultValue = "0", description = "The most tokens a request may have, prompt"
+            + " and completion, which bounds each sequence's key/value cache (with --max-batch, the whole cache);"
+            + " 0: the model's context (default: ${DEFAULT-VALUE}).")
+    int maxLength;
+
     /** The scheduler called {@code name} ({@code batch} or {@code per-slot}). */
     static CompletionService.Scheduler parse(CommandLine cmd, String name) {
         return switch (name.strip().toLowerCase(Locale.ROOT)) {
@@ -67,6 +72,9 @@ final class SchedulerOptions {
             throw new CommandLine.ParameterException(cmd,
                     "--max-batch, --max-concurrency and --prefill-chunk must be >= 1");
         }
-        return new CompletionService.Scheduling(s, concurrency, prefillChunk);
+        if (maxLength < 0) {
+            throw new CommandLine.ParameterException(cmd, "--max-length must be >= 1 (or 0 for the model's context)");
+        }
+        return new CompletionService.Scheduling(s, concurrency, prefillChunk, maxLength);
     }
 }

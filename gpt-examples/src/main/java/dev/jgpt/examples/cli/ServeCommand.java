@@ -54,11 +54,13 @@ final class ServeCommand implements Callable<Integer> {
         try (Served served = Served.open(model, device.device(), dtype, name, host, port, scheduling, maxQueue)) {
             out.printf("serving %s (%s) on http://%s:%d, %s, %d queue place(s); chat page at /; Ctrl-C stops%n", name,
                     served.lm().config(), host, served.server().port(), scheduling, maxQueue);
-            if (served.service().cacheBytesBound() > 0) {
-                out.printf(java.util.Locale.ROOT, "key/value cache: at most %.1f MB (%d rows of %d positions)%n",
-                        served.service().cacheBytesBound() / 1e6, scheduling.concurrency(),
-                        served.lm().config().contextLength());
-            }
+            CompletionService service = served.service();
+            out.printf(java.util.Locale.ROOT, "key/value cache: at most %.1f MB (%d %s of %d positions; --max-batch"
+                    + " or --max-concurrency and --max-length bound it)%n",
+                    service.cacheBytesBound() / 1e6 * (service.scheduler() == CompletionService.Scheduler.BATCH ? 1
+                            : scheduling.concurrency()), scheduling.concurrency(),
+                    service.scheduler() == CompletionService.Scheduler.BATCH ? "batch rows" : "slots",
+                    service.contextLength());
             out.flush();
             CountDownLatch stop = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));

@@ -78,18 +78,25 @@ public final class CompletionService implements AutoCloseable {
     private final Tokenizer tokenizer;
     private final TokenSource source;
     private final ContinuousBatcher batcher;
+    private final int maxLength;
     private final AtomicInteger generating = new AtomicInteger();
 
-    private CompletionService(LanguageModel lm, Tokenizer tokenizer, ContinuousBatcher batcher) {
+    private CompletionService(LanguageModel lm, Tokenizer tokenizer, ContinuousBatcher batcher, int maxLength) {
+        int context = lm.config().contextLength();
+        if (maxLength < 1 || maxLength > context) {
+            throw new IllegalArgumentException("The longest request must be 1.." + context
+                    + " tokens (the model's context), got " + maxLength);
+        }
         this.lm = lm;
         this.tokenizer = tokenizer;
         this.batcher = batcher;
+        this.maxLength = maxLength;
         this.source = batcher != null ? batcher : new Generator(lm);
     }
 
     /** Each request decodes alone ({@link Scheduler#PER_SLOT}); the server bounds how many at once. */
     public static CompletionService perSlot(LanguageModel lm, Tokenizer tokenizer) {
-        return new CompletionService(lm, tokenizer, null);
+        return new CompletionService(lm, tokenizer, null, lm.config().contextLength());
     }
 
     /**
@@ -98,7 +105,7 @@ public final class CompletionService implements AutoCloseable {
      * stops the loop.
      */
     public static CompletionService batched(LanguageModel lm, Tokenizer tokenizer, int maxBatch, int prefillChunk) {
-        return new CompletionService(lm, tokenizer, new ContinuousBatcher(lm, maxBatch, prefillChunk));
+        return new Scheduling(Scheduler.BATCH, maxBatch, prefillChunk, 0).open(lm, tokenizer);
     }
 
     /**
@@ -106,19 +113,28 @@ public final class CompletionService implements AutoCloseable {
      *
      * @param concurrency generations at once: the batch's rows, or the slots
      * @param prefillChunk prompt tokens run per step while a request joins the batch
+     * @param maxLength the most tokens (prompt and completion) a request may have, which bounds
+     *     each sequence's key/value cache; 0 for the model's context
      */
-    public record Scheduling(Scheduler scheduler, int concurrency, int prefillChunk) {
+    public record Scheduling(Scheduler scheduler, int concurrency, int prefillChunk, int maxLength) {
         public Scheduling {
-            if (concurrency < 1 || prefillChunk < 1) {
-                throw new IllegalArgumentException("concurrency and prefillChunk must be >= 1, got " + concurrency
-                        + " and " + prefillChunk);
+            if (concurrency < 1 || prefillChunk < 1 || maxLength < 0) {
+                throw new IllegalArgumentException("concurrency and prefillChunk must be >= 1 and maxLength >= 0, got "
+                        + concurrency + ", " + prefillChunk + " and " + maxLength);
             }
         }
 
         /** The service for {@code lm} under this scheduling. */
         public CompletionService open(LanguageModel lm, Tokenizer tokenizer) {
-            return scheduler == Scheduler.BATCH ? batched(lm, tokenizer, concurrency, prefillChunk)
-                    : perSlot(lm, tokenizer);
+            int length = maxLength == 0 ? lm.config().contextLength() : maxLength;
+            if (length > lm.config().contextLength()) {
+                throw new IllegalArgumentException("The longest request (" + length + " tokens) cannot exceed the"
+                        + " model's context of " + lm.config().contextLength() + " tokens");
+            }
+            return scheduler == Scheduler.BATCH
+                    ? new CompletionService(lm, tokenizer, new ContinuousBatcher(lm, concurrency, prefillChunk, length),
+                            length)
+                    : new CompletionService(lm, tokenizer, null, length);
         }
 
         @Override
@@ -146,9 +162,14 @@ public final class CompletionService implements AutoCloseable {
         return s.running() > 0 ? s.lastBatchSize() : 0;
     }
 
-    /** The batcher's key/value cache bound in bytes, or 0 under {@link Scheduler#PER_SLOT}. */
+    /**
+     * The most bytes of keys and values the running requests' caches hold: rows (the batch's, or
+     * one per running slot) x {@link #contextLength()} positions; under {@link Scheduler#PER_SLOT}
+     * this is per slot.
+     */
     public long cacheBytesBound() {
-        return batcher == null ? 0 : batcher.cacheBytesBound();
+        return batcher != null ? batcher.cacheBytesBound()
+                : ContinuousBatcher.cacheBytesPerPosition(lm.config(), lm.dataType()) * maxLength;
     }
 
     /** Stops the batch scheduler's loop (requests still running end with an error). */
@@ -159,9 +180,9 @@ public final class CompletionService implements AutoCloseable {
         }
     }
 
-    /** The model's context length. */
+    /** The most tokens a request may have, prompt and completion: the model's context, or less. */
     public int contextLength() {
-        return lm.config().contextLength();
+        return maxLength;
     }
 
     /** The number of tokens of {@code text}, a rendered chat or a plain prompt. */
@@ -186,7 +207,8 @@ public final class CompletionService implements AutoCloseable {
         int context = contextLength();
         if (ids.length + r.maxTokens() > context) {
             throw new InvalidRequest("max_tokens", "The prompt has " + ids.length + " tokens and max_tokens is "
-                    + r.maxTokens() + ": together more than the model's context of " + context + " tokens");
+                    + r.maxTokens() + ": together more than the " + (context == lm.config().contextLength()
+                            ? "model's context of " + context + " tokens" : context + " tokens this server allows"));
         }
         return ids;
     }

@@ -160,6 +160,29 @@ class OpenAiServerTest {
         }
     }
 
+    /** --max-length bounds every request (and so each cache row) below the model's context. */
+    @Test
+    void aServerWithAMaxLengthRefusesLongerRequests() throws Exception {
+        try (TinyServer short40 = TinyServer.start(new CompletionService.Scheduling(
+                CompletionService.Scheduler.BATCH, 2, TinyServer.PREFILL_CHUNK, 40), 0)) {
+            String prompt = "Every effort moves you"; // 4 tokens
+            HttpResponse<String> over = HTTP.send(HttpRequest.newBuilder(URI.create(short40.url("/v1/completions")))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"" + prompt + "\",\"max_tokens\":37}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(over.statusCode()).isEqualTo(400);
+            assertThat(json(over).getAsJsonObject("error").get("message").getAsString()).isEqualTo("The prompt has 4"
+                    + " tokens and max_tokens is 37: together more than the 40 tokens this server allows");
+            HttpResponse<String> fits = HTTP.send(HttpRequest.newBuilder(URI.create(short40.url("/v1/completions")))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"" + prompt
+                            + "\",\"max_tokens\":36,\"temperature\":0}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(fits.statusCode()).as(fits.body()).isEqualTo(200);
+            assertThat(json(fits).getAsJsonArray("choices").get(0).getAsJsonObject().get("text").getAsString())
+                    .isEqualTo(short40.greedy(prompt, 36));
+            assertThat(short40.service.cacheBytesBound()).isEqualTo(dev.jgpt.model.generate.ContinuousBatcher
+                    .cacheBytesPerPosition(short40.lm.config(), short40.lm.dataType()) * 40 * 2);
+        }
+    }
+
     @Test
     void badRequestsGetAnOpenAiErrorNamingTheField() throws Exception {
         HttpResponse<String> badJson = send("POST", "/v1/completions", "{\"prompt\": ");

@@ -38,15 +38,15 @@ final class TinyServer implements AutoCloseable {
     /** Prompt tokens run per decode step while a request joins the batch: small, so prompts take several. */
     static final int PREFILL_CHUNK = 8;
 
-    private TinyServer(CompletionService.Scheduler scheduler, int maxConcurrency, int maxQueue) throws IOException {
+    private TinyServer(CompletionService.Scheduling scheduling, int maxQueue) throws IOException {
         lm = LanguageModel.load(TinyGpt2Fixture.load().dir);
         lm.block().freezeParameters(true);
         tokenizer = Gpt2Tokenizer.builtIn();
         format = ChatFormat.of(PromptFormat.ALPACA);
         model = MODEL;
-        service = service(scheduler, lm, tokenizer, maxConcurrency);
+        service = scheduling.open(lm, tokenizer);
         server = new OpenAiServer(service, format, OpenAiServer.OPENAI_DEFAULTS, MODEL, "127.0.0.1", 0,
-                maxConcurrency, maxQueue);
+                scheduling.concurrency(), maxQueue);
     }
 
     private TinyServer(Path folder, int maxConcurrency) throws IOException {
@@ -55,16 +55,9 @@ final class TinyServer implements AutoCloseable {
         tokenizer = Tokenizers.forModel(folder);
         format = ChatFormat.forModel(folder);
         model = folder.getFileName().toString();
-        service = service(CompletionService.Scheduler.BATCH, lm, tokenizer, maxConcurrency);
+        service = CompletionService.batched(lm, tokenizer, maxConcurrency, PREFILL_CHUNK);
         server = new OpenAiServer(service, format, GenerationConfig.read(folder), model, "127.0.0.1", 0,
                 maxConcurrency, 0);
-    }
-
-    private static CompletionService service(CompletionService.Scheduler scheduler, LanguageModel lm,
-            Tokenizer tokenizer, int maxConcurrency) {
-        return scheduler == CompletionService.Scheduler.BATCH
-                ? CompletionService.batched(lm, tokenizer, maxConcurrency, PREFILL_CHUNK)
-                : CompletionService.perSlot(lm, tokenizer);
     }
 
     /** A server over the model folder {@code testdata/<fixture>} (copied into {@code dir}), named after it. */
@@ -85,7 +78,12 @@ final class TinyServer implements AutoCloseable {
     /** A server under {@code scheduler} with {@code maxConcurrency} slots (or batch rows) and {@code maxQueue} places. */
     static TinyServer start(CompletionService.Scheduler scheduler, int maxConcurrency, int maxQueue)
             throws IOException {
-        return new TinyServer(scheduler, maxConcurrency, maxQueue);
+        return start(new CompletionService.Scheduling(scheduler, maxConcurrency, PREFILL_CHUNK, 0), maxQueue);
+    }
+
+    /** A server under {@code scheduling} with up to {@code maxQueue} waiting requests. */
+    static TinyServer start(CompletionService.Scheduling scheduling, int maxQueue) throws IOException {
+        return new TinyServer(scheduling, maxQueue);
     }
 
     /** {@code http://127.0.0.1:PORT} + {@code path}. */

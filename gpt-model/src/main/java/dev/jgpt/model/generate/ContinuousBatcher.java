@@ -36,7 +36,7 @@ import java.util.concurrent.LinkedBlockingQueue;
  * right-aligned on the timeline). A sequence that ends (an end id, its token limit, or {@link
  * Sequence#cancel}) leaves at the next boundary ({@link KvCache#retain}, which also drops the
  * padding every remaining row has in front). So the cache holds at most {@code maxBatch} rows of
- * at most the context's positions: {@link #cacheBytesBound()}.
+ * at most {@code maxLength} positions (the model's context, or less): {@link #cacheBytesBound()}.
  *
  * <p>Tokens are handed to each sequence's caller through a queue: a slow reader never holds up
  * the loop. Submitting does not block; bounding how many wait is the caller's job (the server's
@@ -52,7 +52,7 @@ public final class ContinuousBatcher implements TokenSource, AutoCloseable {
     private final NDManager manager;
     private final int maxBatch;
     private final int prefillChunk;
-    private final int context;
+    private final int maxLength;
     private final Object lock = new Object();
     private final List<Sequence> incoming = new ArrayList<>();
     private final Thread loop;
@@ -70,24 +70,39 @@ public final class ContinuousBatcher implements TokenSource, AutoCloseable {
      * @param prefillChunk the most prompt positions run in one step while sequences join
      */
     public ContinuousBatcher(LanguageModel lm, int maxBatch, int prefillChunk) {
-        this(lm.block(), new ParameterStore(lm.manager(), false), lm.manager(), maxBatch, prefillChunk);
+        this(lm, maxBatch, prefillChunk, lm.config().contextLength());
+    }
+
+    /**
+     * As above, each sequence (prompt and new tokens) at most {@code maxLength} tokens, which
+     * bounds each cache row below the model's context (Qwen3's 40,960 positions are 9.4 GB per
+     * row of fp32 keys and values for the 0.6B model).
+     */
+    public ContinuousBatcher(LanguageModel lm, int maxBatch, int prefillChunk, int maxLength) {
+        this(lm.block(), new ParameterStore(lm.manager(), false), lm.manager(), maxBatch, prefillChunk, maxLength);
     }
 
     /**
      * A batcher over an initialised model of any family, reading weights through {@code ps} and
      * creating its cache and temporaries under {@code manager}.
      */
-    public ContinuousBatcher(CausalLm model, ParameterStore ps, NDManager manager, int maxBatch, int prefillChunk) {
+    public ContinuousBatcher(CausalLm model, ParameterStore ps, NDManager manager, int maxBatch, int prefillChunk,
+            int maxLength) {
         if (maxBatch < 1 || prefillChunk < 1) {
             throw new IllegalArgumentException("maxBatch and prefillChunk must be >= 1, got " + maxBatch + " and "
                     + prefillChunk);
+        }
+        int context = model.config().contextLength();
+        if (maxLength < 1 || maxLength > context) {
+            throw new IllegalArgumentException("maxLength must be in 1.." + context + " (the model's context), got "
+                    + maxLength);
         }
         this.model = model;
         this.ps = ps;
         this.manager = manager;
         this.maxBatch = maxBatch;
         this.prefillChunk = prefillChunk;
-        this.context = model.config().contextLength();
+        this.maxLength = maxLength;
         this.loop = new Thread(this::run, "jgpt-decode");
         loop.setDaemon(true);
         loop.start();
@@ -98,12 +113,18 @@ public final class ContinuousBatcher implements TokenSource, AutoCloseable {
         return maxBatch;
     }
 
+    /** The most tokens (prompt and new ones) a sequence may have. */
+    public int maxLength() {
+        return maxLength;
+    }
+
     /**
-     * The most bytes the shared cache's keys and values take: {@code maxBatch} rows of the whole
-     * context (the prompts being joined add one row each while they are run).
+     * The most bytes the shared cache's keys and values hold: {@code maxBatch} rows of {@code
+     * maxLength} positions (a buffer is allocated with room to double, up to that; while a group
+     * joins, its rows are copied in beside the batch's).
      */
     public long cacheBytesBound() {
-        return cacheBytesPerPosition(model.config(), model.dataType()) * context * maxBatch;
+        return cacheBytesPerPosition(model.config(), model.dataType()) * maxLength * maxBatch;
     }
 
     /** Bytes of keys and values one position of one sequence takes in the cache of a model of {@code config}. */
@@ -131,17 +152,17 @@ public final class ContinuousBatcher implements TokenSource, AutoCloseable {
      * {@link Sequence#await}.
      *
      * @throws IllegalArgumentException if the prompt is empty, holds an id outside the
-     *     vocabulary, or with {@code maxNewTokens} does not fit the context (such prompts need
-     *     {@link Generator}, which slides a window)
+     *     vocabulary, or with {@code maxNewTokens} is longer than {@code maxLength} (such
+     *     prompts need {@link Generator}, which slides a window over the context)
      */
     public Sequence submit(long[] prompt, SamplingConfig config) {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("The prompt is empty: give at least one token");
         }
         Tokenizer.requireInVocabulary(prompt, model.config().vocabSize());
-        if (prompt.length + config.maxNewTokens() > context) {
+        if (prompt.length + config.maxNewTokens() > maxLength) {
             throw new IllegalArgumentException("The prompt (" + prompt.length + " tokens) and maxNewTokens ("
-                    + config.maxNewTokens() + ") together exceed the context of " + context + " tokens");
+                    + config.maxNewTokens() + ") together exceed the " + maxLength + " tokens a sequence may have");
         }
         Sequence s = new Sequence(prompt.clone(), config);
         synchronized (lock) {

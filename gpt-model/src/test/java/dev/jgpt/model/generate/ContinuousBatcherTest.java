@@ -144,8 +144,10 @@ class ContinuousBatcherTest {
             assertThatThrownBy(() -> batcher.submit(new long[] {-1}, SamplingConfig.greedy(3)))
                     .hasMessageContaining("outside the vocabulary");
             assertThatThrownBy(() -> batcher.submit(new long[context - 2], SamplingConfig.greedy(3)))
-                    .hasMessageContaining("together exceed the context of " + context);
+                    .hasMessageContaining("together exceed the " + context + " tokens a sequence may have");
             assertThatThrownBy(() -> new ContinuousBatcher(lm, 0, 8)).hasMessageContaining("maxBatch");
+            assertThatThrownBy(() -> new ContinuousBatcher(lm, 2, 8, context + 1))
+                    .hasMessageContaining("maxLength must be in 1.." + context);
         }
     }
 
@@ -169,10 +171,15 @@ class ContinuousBatcherTest {
 
     @Test
     void theCacheBoundCountsEveryLayersKeysAndValues() {
-        try (LanguageModel lm = load("gpt2"); ContinuousBatcher batcher = new ContinuousBatcher(lm, 8, 8)) {
+        try (LanguageModel lm = load("gpt2"); ContinuousBatcher batcher = new ContinuousBatcher(lm, 8, 8);
+                ContinuousBatcher shorter = new ContinuousBatcher(lm, 8, 8, 40)) {
             var c = lm.config();
             long perPosition = 2L * c.numLayers() * c.numKvHeads() * c.headDim() * 4;
             assertThat(batcher.cacheBytesBound()).isEqualTo(perPosition * c.contextLength() * 8);
+            assertThat(shorter.cacheBytesBound()).isEqualTo(perPosition * 40 * 8);
+            assertThatThrownBy(() -> shorter.submit(new long[30], SamplingConfig.greedy(11)))
+                    .hasMessageContaining("exceed the 40 tokens a sequence may have");
+            assertThat(shorter.submit(new long[30], SamplingConfig.greedy(10)).await(null)).hasSize(10);
         }
     }
 
