@@ -30,9 +30,7 @@ final class Sampler {
         }
         if (config.topK() > 0 && config.topK() < v) {
             // threshold: the k-th largest value; ties with it are kept, as torch.topk + "< min" does
-            double[] sorted = scaled.clone();
-            Arrays.sort(sorted);
-            double kth = sorted[v - config.topK()];
+            double kth = kthLargest(scaled, config.topK());
             for (int i = 0; i < v; i++) {
                 if (scaled[i] < kth) {
                     scaled[i] = Double.NEGATIVE_INFINITY;
@@ -53,15 +51,25 @@ final class Sampler {
             probs[i] /= sum;
         }
         if (config.topP() < 1f) {
-            Integer[] order = new Integer[v];
-            for (int i = 0; i < v; i++) {
-                order[i] = i;
+            // only tokens with some probability can be in the nucleus (after top-k, a handful):
+            // ordering just those, by probability then id, keeps the full sort's nucleus
+            int candidates = 0;
+            for (double q : probs) {
+                if (q > 0) {
+                    candidates++;
+                }
+            }
+            Integer[] order = new Integer[candidates];
+            for (int i = 0, n = 0; i < v; i++) {
+                if (probs[i] > 0) {
+                    order[n++] = i;
+                }
             }
             final double[] p = probs;
             Arrays.sort(order, (a, b) -> Double.compare(p[b], p[a]));
             double cumulative = 0;
             int keep = 0;
-            while (keep < v && cumulative < config.topP()) {
+            while (keep < candidates && cumulative < config.topP()) {
                 cumulative += probs[order[keep]];
                 keep++;
             }
@@ -88,6 +96,45 @@ final class Sampler {
             }
         }
         return last; // rounding left u just above the total
+    }
+
+    /**
+     * The {@code k}-th largest of {@code values} (1 <= k < length), by a min-heap of the {@code
+     * k} largest: O(V log k) instead of sorting the whole vocabulary for every token.
+     */
+    static double kthLargest(double[] values, int k) {
+        double[] heap = Arrays.copyOf(values, k);
+        for (int i = k / 2 - 1; i >= 0; i--) {
+            siftDown(heap, i, k);
+        }
+        for (int i = k; i < values.length; i++) {
+            if (values[i] > heap[0]) {
+                heap[0] = values[i];
+                siftDown(heap, 0, k);
+            }
+        }
+        return heap[0];
+    }
+
+    private static void siftDown(double[] heap, int i, int n) {
+        while (true) {
+            int smallest = i;
+            int l = 2 * i + 1;
+            int r = l + 1;
+            if (l < n && heap[l] < heap[smallest]) {
+                smallest = l;
+            }
+            if (r < n && heap[r] < heap[smallest]) {
+                smallest = r;
+            }
+            if (smallest == i) {
+                return;
+            }
+            double t = heap[i];
+            heap[i] = heap[smallest];
+            heap[smallest] = t;
+            i = smallest;
+        }
     }
 
     static long argMax(float[] logits) {

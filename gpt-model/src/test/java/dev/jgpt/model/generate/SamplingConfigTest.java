@@ -78,4 +78,21 @@ class SamplingConfigTest {
             assertThat(topP.next(logits)).isIn(0L, 1L);
         }
     }
+
+    /** The heap's k-th largest equals the sorted array's, ties included. */
+    @org.junit.jupiter.api.Test
+    void theKthLargestIsTheSortedArraysKth() {
+        java.util.Random r = new java.util.Random(5);
+        for (int trial = 0; trial < 200; trial++) {
+            int n = 2 + r.nextInt(300);
+            double[] v = new double[n];
+            for (int i = 0; i < n; i++) {
+                v[i] = r.nextInt(4) == 0 ? 1.5 : r.nextInt(20) - 10; // many ties
+            }
+            int k = 1 + r.nextInt(n - 1);
+            double[] sorted = v.clone();
+            java.util.Arrays.sort(sorted);
+            assertThat(Sampler.kthLargest(v, k)).as("n %d, k %d", n, k).isEqualTo(sorted[n - k]);
+        }
+    }
 }
