@@ -1,11 +1,13 @@
 package dev.jgpt.examples.cli;
 
+import dev.jgpt.examples.serve.AccessLog;
 import dev.jgpt.examples.serve.CompletionService;
+import dev.jgpt.examples.serve.HttpLimits;
 import dev.jgpt.examples.serve.OpenAiServer;
 import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.tokenizer.Tokenizer;
 import java.io.PrintWriter;
-import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -14,9 +16,9 @@ import picocli.CommandLine;
 
 /** {@code jgpt serve}: an OpenAI-compatible HTTP server for a model folder. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Serve a model over OpenAI's API (GET /health, GET /v1/models, POST /v1/completions and"
-                + " /v1/chat/completions, stream: true as server-sent events) with a chat page at GET /."
-                + " Stops on Ctrl-C.")
+        description = "Serve a model over OpenAI's API (GET /health, GET /metrics, GET /v1/models, POST"
+                + " /v1/completions and /v1/chat/completions, stream: true as server-sent events) with a chat page at"
+                + " GET /. Stops on Ctrl-C.")
 final class ServeCommand implements Callable<Integer> {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -44,6 +46,14 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--model-name", description = "The id clients use in 'model' (default: the folder's name).")
     String modelName;
 
+    @Option(names = "--read-timeout", defaultValue = "10", description = "Seconds a connection may stay silent, and"
+            + " the most a request body may take (then 408 or closed) (default: ${DEFAULT-VALUE}).")
+    int readTimeout;
+
+    @Option(names = "--max-connections", defaultValue = "256", description = "Open connections at most; more wait"
+            + " until one closes (default: ${DEFAULT-VALUE}).")
+    int maxConnections;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -51,8 +61,14 @@ final class ServeCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--max-concurrency must be >= 1, --max-queue >= 0 and --port in 0..65535");
         }
+        if (readTimeout < 1 || maxConnections < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--read-timeout and --max-connections must be >= 1");
+        }
         String name = modelName != null ? modelName : dev.jgpt.model.hub.ModelReferences.displayName(model);
-        try (Served served = Served.open(model, device.device(), dtype, name, host, port, maxConcurrency, maxQueue)) {
+        HttpLimits limits = new HttpLimits(Duration.ofSeconds(readTimeout), maxConnections);
+        try (Served served = Served.open(model, device.device(), dtype, name, host, port, maxConcurrency, maxQueue,
+                limits)) {
             out.printf("serving %s (%s) on http://%s:%d with %d slot(s) and %d queue place(s); chat page at /;"
                     + " Ctrl-C stops%n", name, served.lm().config(), host, served.server().port(), maxConcurrency,
                     maxQueue);
@@ -67,9 +83,15 @@ final class ServeCommand implements Callable<Integer> {
     /** A model, its tokenizer and the server over them, closed together. */
     record Served(LanguageModel lm, Tokenizer tokenizer, OpenAiServer server) implements AutoCloseable {
 
-        /** Loads {@code model} (in {@code dtype} if given) and serves it. */
+        /** Loads {@code model} (in {@code dtype} if given) and serves it with {@link HttpLimits#DEFAULTS}. */
         static Served open(String model, ai.djl.Device device, DtypeOption dtype, String name, String host, int port,
                 int maxConcurrency, int maxQueue) throws java.io.IOException {
+            return open(model, device, dtype, name, host, port, maxConcurrency, maxQueue, HttpLimits.DEFAULTS);
+        }
+
+        /** Loads {@code model} (in {@code dtype} if given) and serves it within {@code limits}. */
+        static Served open(String model, ai.djl.Device device, DtypeOption dtype, String name, String host, int port,
+                int maxConcurrency, int maxQueue, HttpLimits limits) throws java.io.IOException {
             LanguageModel loaded = ModelSource.load(model, device);
             LanguageModel lm = dtype == null ? loaded : dtype.convert(loaded); // closes what it replaces or fails on
             Tokenizer tokenizer = null;
@@ -81,7 +103,7 @@ final class ServeCommand implements Callable<Integer> {
                 OpenAiServer server = new OpenAiServer(new CompletionService(lm, tokenizer),
                         dev.jgpt.model.generate.ChatFormat.forModel(ModelSource.path(model)),
                         recommended.setsSampling() ? recommended : OpenAiServer.OPENAI_DEFAULTS, name, host, port,
-                        maxConcurrency, maxQueue);
+                        maxConcurrency, maxQueue, limits, AccessLog.slf4j());
                 return new Served(lm, tokenizer, server);
             } catch (java.io.IOException | RuntimeException e) {
                 if (tokenizer != null) {

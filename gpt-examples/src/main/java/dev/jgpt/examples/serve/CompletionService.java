@@ -63,6 +63,7 @@ public final class CompletionService {
 
     private final LanguageModel lm;
     private final Tokenizer tokenizer;
+    private final java.util.concurrent.atomic.AtomicInteger generating = new java.util.concurrent.atomic.AtomicInteger();
 
     /** Serves {@code lm} with {@code tokenizer}. */
     public CompletionService(LanguageModel lm, Tokenizer tokenizer) {
@@ -102,8 +103,25 @@ public final class CompletionService {
         return ids;
     }
 
+    /**
+     * The number of sequences in the current forward pass: each generation runs its own forward
+     * of batch 1, so 1 while any generation runs, else 0 (the server's {@code jgpt_batch_size}).
+     */
+    public int batchSize() {
+        return generating.get() > 0 ? 1 : 0;
+    }
+
     /** Completes {@code r}, whose prompt ids {@link #check} returned, streaming to {@code sink} if given. */
     public Result complete(Request r, long[] ids, Sink sink) {
+        generating.incrementAndGet();
+        try {
+            return generate(r, ids, sink);
+        } finally {
+            generating.decrementAndGet();
+        }
+    }
+
+    private Result generate(Request r, long[] ids, Sink sink) {
         SamplingConfig cfg = SamplingConfig.greedy(r.maxTokens())
                 .withSampling(r.temperature(), r.topK(), r.topP(), r.seed())
                 .withEndIdsOf(tokenizer);

@@ -34,14 +34,15 @@ final class TinyServer implements AutoCloseable {
     final OpenAiServer server;
     final String model;
 
-    private TinyServer(int maxConcurrency, int maxQueue) throws IOException {
+    private TinyServer(int maxConcurrency, int maxQueue, HttpLimits limits, AccessLog log,
+            java.util.function.UnaryOperator<Tokenizer> wrap) throws IOException {
         lm = LanguageModel.load(TinyGpt2Fixture.load().dir);
         lm.block().freezeParameters(true);
-        tokenizer = Gpt2Tokenizer.builtIn();
+        tokenizer = wrap.apply(Gpt2Tokenizer.builtIn());
         format = ChatFormat.of(PromptFormat.ALPACA);
         model = MODEL;
         server = new OpenAiServer(new CompletionService(lm, tokenizer), format, OpenAiServer.OPENAI_DEFAULTS, MODEL,
-                "127.0.0.1", 0, maxConcurrency, maxQueue);
+                "127.0.0.1", 0, maxConcurrency, maxQueue, limits, log);
     }
 
     private TinyServer(Path folder, int maxConcurrency) throws IOException {
@@ -61,12 +62,22 @@ final class TinyServer implements AutoCloseable {
 
     /** A server with {@code maxConcurrency} slots and no queue. */
     static TinyServer start(int maxConcurrency) throws IOException {
-        return new TinyServer(maxConcurrency, 0);
+        return start(maxConcurrency, 0);
     }
 
     /** A server with {@code maxConcurrency} slots and up to {@code maxQueue} waiting requests. */
     static TinyServer start(int maxConcurrency, int maxQueue) throws IOException {
-        return new TinyServer(maxConcurrency, maxQueue);
+        return start(maxConcurrency, maxQueue, HttpLimits.DEFAULTS, AccessLog.slf4j());
+    }
+
+    /** As above, within {@code limits}, writing the access log to {@code log}. */
+    static TinyServer start(int maxConcurrency, int maxQueue, HttpLimits limits, AccessLog log) throws IOException {
+        return new TinyServer(maxConcurrency, maxQueue, limits, log, t -> t);
+    }
+
+    /** A one-slot server whose service sees GPT-2's tokenizer through {@code wrap} (tests watch what is encoded). */
+    static TinyServer withTokenizer(java.util.function.UnaryOperator<Tokenizer> wrap) throws IOException {
+        return new TinyServer(1, 0, HttpLimits.DEFAULTS, AccessLog.slf4j(), wrap);
     }
 
     /** {@code http://127.0.0.1:PORT} + {@code path}. */
