@@ -76,9 +76,37 @@ public final class CompletionService {
         return lm.config().contextLength();
     }
 
-    /** The number of tokens of {@code text}, a rendered chat or a plain prompt. */
+    /**
+     * The number of tokens of {@code text}, a rendered chat or a plain prompt.
+     *
+     * @throws InvalidRequest naming {@code messages} or {@code prompt} if the text cannot fit the
+     *     context with one new token, known from its length before encoding it
+     */
     public int countTokens(String text, boolean chat) {
+        refuseUnfitting(text, chat, 1);
         return encode(text, chat).length;
+    }
+
+    /**
+     * Refuses a prompt that cannot fit the context with {@code maxTokens} new tokens, from its
+     * byte length and {@link Tokenizer#maxTokenBytes} alone: no encoding, so a megabyte of text
+     * costs one pass over its characters rather than a full tokenization.
+     */
+    private void refuseUnfitting(String text, boolean chat, int maxTokens) {
+        long least = tokenizer.minTokens(text);
+        int context = contextLength();
+        if (least + maxTokens <= context) {
+            return;
+        }
+        long bytes = Tokenizer.utf8Length(text);
+        String field = chat ? "messages" : "prompt";
+        String what = (chat ? "The rendered messages are " : "The prompt is ") + bytes + " bytes, so at least " + least
+                + " tokens (no token of this model stands for more than " + tokenizer.maxTokenBytes() + " bytes)";
+        if (least + 1 > context) {
+            throw new InvalidRequest(field, what + ": more than the model's context of " + context + " tokens");
+        }
+        throw new InvalidRequest("max_tokens", what + " and max_tokens is " + maxTokens + ": together more than the"
+                + " model's context of " + context + " tokens");
     }
 
     private long[] encode(String text, boolean chat) {
@@ -89,8 +117,10 @@ public final class CompletionService {
      * The prompt's token ids, once {@code r} is known to fit the model.
      *
      * @throws InvalidRequest if the prompt is empty or prompt + max_tokens exceed the context
+     *     (refused from the prompt's length before encoding it where that already shows)
      */
     public long[] check(Request r) {
+        refuseUnfitting(r.prompt(), r.chat(), r.maxTokens());
         long[] ids = encode(r.prompt(), r.chat());
         if (ids.length == 0) {
             throw new InvalidRequest("prompt", "The prompt is empty");
