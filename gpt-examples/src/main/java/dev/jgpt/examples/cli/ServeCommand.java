@@ -18,7 +18,7 @@ import picocli.CommandLine;
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Serve a model over OpenAI's API (GET /health, GET /metrics, GET /v1/models, POST"
                 + " /v1/completions and /v1/chat/completions, stream: true as server-sent events) with a chat page at"
-                + " GET /. Stops on Ctrl-C.")
+                + " GET /. Ctrl-C or SIGTERM stops it gracefully.")
 final class ServeCommand implements Callable<Integer> {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -54,6 +54,10 @@ final class ServeCommand implements Callable<Integer> {
             + " until one closes (default: ${DEFAULT-VALUE}).")
     int maxConnections;
 
+    @Option(names = "--shutdown-timeout", defaultValue = "30", description = "On Ctrl-C or SIGTERM, seconds that"
+            + " requests in progress may take to finish before they are ended (default: ${DEFAULT-VALUE}).")
+    int shutdownTimeout;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -61,23 +65,63 @@ final class ServeCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--max-concurrency must be >= 1, --max-queue >= 0 and --port in 0..65535");
         }
-        if (readTimeout < 1 || maxConnections < 1) {
+        if (readTimeout < 1 || maxConnections < 1 || shutdownTimeout < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--read-timeout and --max-connections must be >= 1");
+                    "--read-timeout and --max-connections must be >= 1 and --shutdown-timeout >= 0");
         }
         String name = modelName != null ? modelName : dev.jgpt.model.hub.ModelReferences.displayName(model);
         HttpLimits limits = new HttpLimits(Duration.ofSeconds(readTimeout), maxConnections);
-        try (Served served = Served.open(model, device.device(), dtype, name, host, port, maxConcurrency, maxQueue,
-                limits)) {
-            out.printf("serving %s (%s) on http://%s:%d with %d slot(s) and %d queue place(s); chat page at /;"
-                    + " Ctrl-C stops%n", name, served.lm().config(), host, served.server().port(), maxConcurrency,
-                    maxQueue);
-            out.flush();
-            CountDownLatch stop = new CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-            stop.await();
-        }
+        Served served = Served.open(model, device.device(), dtype, name, host, port, maxConcurrency, maxQueue, limits);
+        GracefulStop stop = new GracefulStop(served, Duration.ofSeconds(shutdownTimeout), out);
+        out.printf("serving %s (%s) on http://%s:%d with %d slot(s) and %d queue place(s); chat page at /;"
+                + " Ctrl-C stops%n", name, served.lm().config(), host, served.server().port(), maxConcurrency,
+                maxQueue);
+        out.flush();
+        Runtime.getRuntime().addShutdownHook(new Thread(stop::run, "jgpt-serve-stop"));
+        stop.awaitStopped();
         return 0;
+    }
+
+    /**
+     * What Ctrl-C and SIGTERM do: the JVM runs this as a shutdown hook, which stops the server
+     * gracefully (requests in progress get up to the timeout), closes the model and ends the
+     * process with status 0, since the stop was asked for (the JVM would report 130 or 143).
+     */
+    static final class GracefulStop {
+        private final Served served;
+        private final Duration timeout;
+        private final PrintWriter out;
+        private final CountDownLatch stopped = new CountDownLatch(1);
+
+        GracefulStop(Served served, Duration timeout, PrintWriter out) {
+            this.served = served;
+            this.timeout = timeout;
+            this.out = out;
+        }
+
+        /** Blocks the command until the stop has run. */
+        void awaitStopped() throws InterruptedException {
+            stopped.await();
+        }
+
+        void run() {
+            try {
+                out.printf("stopping: no new connections; up to %d s for the requests in progress%n",
+                        timeout.toSeconds());
+                out.flush();
+                boolean finished = served.server().shutdown(timeout);
+                out.println(finished ? "stopped: every request finished"
+                        : "stopped: requests still running at the deadline were ended");
+                out.flush();
+                served.close();
+            } finally {
+                stopped.countDown();
+                System.out.flush();
+                System.err.flush();
+                // exiting from a hook any other way would block; the stop itself succeeded
+                Runtime.getRuntime().halt(0);
+            }
+        }
     }
 
     /** A model, its tokenizer and the server over them, closed together. */

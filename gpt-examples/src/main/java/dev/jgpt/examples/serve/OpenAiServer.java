@@ -94,6 +94,7 @@ public final class OpenAiServer implements AutoCloseable {
     private final ExecutorService generations;
     private final Server jetty;
     private final ServerConnector connector;
+    private final int port;
     private final long created = System.currentTimeMillis() / 1000;
     private final AtomicBoolean stopping = new AtomicBoolean();
     /** Set when shutdown begins: new requests get 503 and the 503s say why. */
@@ -180,6 +181,7 @@ public final class OpenAiServer implements AutoCloseable {
             }
             throw new IOException("Cannot start the server on " + host + ":" + port + ": " + e.getMessage(), e);
         }
+        this.port = connector.getLocalPort();
     }
 
     private static <T extends Throwable> T causeOf(Throwable e, Class<T> type) {
@@ -212,9 +214,9 @@ public final class OpenAiServer implements AutoCloseable {
         };
     }
 
-    /** The port the server listens on. */
+    /** The port the server listens on (or listened on, once stopped). */
     public int port() {
-        return connector.getLocalPort();
+        return port;
     }
 
     /**
