@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Blocker;
@@ -89,10 +90,13 @@ final class Exchange {
         return write("data: " + GSON.toJson(chunk) + "\n\n");
     }
 
-    /** Writes {@code data: [DONE]} and ends the stream. */
+    /** Writes {@code data: [DONE]} and ends the stream (or, if the client is gone, just ends it). */
     void endEvents() {
-        write("data: [DONE]\n\n");
-        response.write(true, null, callback);
+        if (write("data: [DONE]\n\n")) {
+            response.write(true, null, callback);
+        } else {
+            callback.failed(new EofException("The client is gone"));
+        }
     }
 
     /** Ends a stream that could not go on (the client left, the server stops). */
@@ -105,7 +109,8 @@ final class Exchange {
             response.write(false, ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)), sent);
             sent.block();
             return true;
-        } catch (IOException e) {
+        } catch (IOException | IllegalStateException e) {
+            // gone, timed out, interrupted at the shutdown deadline, or the response already failed
             return false;
         }
     }

@@ -421,12 +421,16 @@ public final class ServeLoad {
             trickle.setSoTimeout(120_000);
             OutputStream out = trickle.getOutputStream();
             int pieces = 8;
-            for (int p = 0; p < pieces; p++) {
-                int from = p * request.length / pieces;
-                int to = (p + 1) * request.length / pieces;
-                out.write(request, from, to - from);
-                out.flush();
-                sleep(50);
+            try {
+                for (int p = 0; p < pieces; p++) {
+                    int from = p * request.length / pieces;
+                    int to = (p + 1) * request.length / pieces;
+                    out.write(request, from, to - from);
+                    out.flush();
+                    sleep(50);
+                }
+            } catch (IOException e) {
+                // the server answered (and closed) before the whole request was sent: read what it said
             }
             String response = new String(trickle.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             int end = response.indexOf("\r\n\r\n");
