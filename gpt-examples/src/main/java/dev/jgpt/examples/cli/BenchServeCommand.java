@@ -109,7 +109,7 @@ final class BenchServeCommand implements Callable<Integer> {
             String name = Paths.get(model).toAbsolutePath().normalize().getFileName().toString();
             dev.jgpt.examples.serve.CompletionService.Scheduling scheduling = scheduler.scheduling(spec.commandLine());
             try (ServeCommand.Served served = ServeCommand.Served.open(model, null, null, name, "127.0.0.1", 0,
-                    scheduling, maxQueue)) {
+                    scheduling, maxQueue, dev.jgpt.examples.serve.HttpLimits.DEFAULTS)) {
                 out.printf("serving %s in this JVM on port %d (%s, %d queue places); the RSS below includes the"
                         + " load clients%n", name, served.server().port(), scheduling, maxQueue);
                 return bench(out, URI.create("http://127.0.0.1:" + served.server().port()), "self");

@@ -185,9 +185,43 @@ public final class CompletionService implements AutoCloseable {
         return maxLength;
     }
 
-    /** The number of tokens of {@code text}, a rendered chat or a plain prompt. */
+    /**
+     * The number of tokens of {@code text}, a rendered chat or a plain prompt.
+     *
+     * @throws InvalidRequest naming {@code messages} or {@code prompt} if the text cannot fit the
+     *     context with one new token, known from its length before encoding it
+     */
     public int countTokens(String text, boolean chat) {
+        refuseUnfitting(text, chat, 1);
         return encode(text, chat).length;
+    }
+
+    /**
+     * Refuses a prompt that cannot fit the context with {@code maxTokens} new tokens, from its
+     * byte length and {@link Tokenizer#maxTokenBytes} alone: no encoding, so a megabyte of text
+     * costs one pass over its characters rather than a full tokenization.
+     */
+    private void refuseUnfitting(String text, boolean chat, int maxTokens) {
+        long least = tokenizer.minTokens(text);
+        int context = contextLength();
+        if (least + maxTokens <= context) {
+            return;
+        }
+        long bytes = Tokenizer.utf8Length(text);
+        String field = chat ? "messages" : "prompt";
+        String what = (chat ? "The rendered messages are " : "The prompt is ") + bytes + " bytes, so at least " + least
+                + " tokens (no token of this model stands for more than " + tokenizer.maxTokenBytes() + " bytes)";
+        if (least + 1 > context) {
+            throw new InvalidRequest(field, what + ": more than " + limitText());
+        }
+        throw new InvalidRequest("max_tokens", what + " and max_tokens is " + maxTokens + ": together more than "
+                + limitText());
+    }
+
+    /** What bounds a request: the model's context, or the server's {@code --max-length}. */
+    private String limitText() {
+        return maxLength == lm.config().contextLength() ? "the model's context of " + maxLength + " tokens"
+                : "the " + maxLength + " tokens this server allows";
     }
 
     private long[] encode(String text, boolean chat) {
@@ -198,8 +232,10 @@ public final class CompletionService implements AutoCloseable {
      * The prompt's token ids, once {@code r} is known to fit the model.
      *
      * @throws InvalidRequest if the prompt is empty or prompt + max_tokens exceed the context
+     *     (refused from the prompt's length before encoding it where that already shows)
      */
     public long[] check(Request r) {
+        refuseUnfitting(r.prompt(), r.chat(), r.maxTokens());
         long[] ids = encode(r.prompt(), r.chat());
         if (ids.length == 0) {
             throw new InvalidRequest("prompt", "The prompt is empty");
@@ -207,24 +243,27 @@ public final class CompletionService implements AutoCloseable {
         int context = contextLength();
         if (ids.length + r.maxTokens() > context) {
             throw new InvalidRequest("max_tokens", "The prompt has " + ids.length + " tokens and max_tokens is "
-                    + r.maxTokens() + ": together more than the " + (context == lm.config().contextLength()
-                            ? "model's context of " + context + " tokens" : context + " tokens this server allows"));
+                    + r.maxTokens() + ": together more than " + limitText());
         }
         return ids;
     }
 
     /** Completes {@code r}, whose prompt ids {@link #check} returned, streaming to {@code sink} if given. */
     public Result complete(Request r, long[] ids, Sink sink) {
-        SamplingConfig cfg = SamplingConfig.greedy(r.maxTokens())
-                .withSampling(r.temperature(), r.topK(), r.topP(), r.seed())
-                .withEndIdsOf(tokenizer);
-        TextGenerator.Completion c;
         generating.incrementAndGet();
         try {
-            c = new TextGenerator(source, tokenizer).complete(ids, cfg, r.stop(), sink == null ? null : sink::onText);
+            return generate(r, ids, sink);
         } finally {
             generating.decrementAndGet();
         }
+    }
+
+    private Result generate(Request r, long[] ids, Sink sink) {
+        SamplingConfig cfg = SamplingConfig.greedy(r.maxTokens())
+                .withSampling(r.temperature(), r.topK(), r.topP(), r.seed())
+                .withEndIdsOf(tokenizer);
+        TextGenerator.Completion c = new TextGenerator(source, tokenizer)
+                .complete(ids, cfg, r.stop(), sink == null ? null : sink::onText);
         String reason = c.finishReason() == TextGenerator.FinishReason.STOP ? "stop" : "length";
         return new Result(c.text(), reason, c.promptTokens(), c.completionTokens());
     }

@@ -1,55 +1,85 @@
 package dev.jgpt.examples.serve;
 
-import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import dev.jgpt.model.io.StrictJson;
 import com.google.gson.JsonPrimitive;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import dev.jgpt.model.tokenizer.ChatMessage;
 import dev.jgpt.model.generate.ChatFormat;
 import dev.jgpt.model.generate.GenerationConfig;
+import dev.jgpt.model.io.StrictJson;
+import dev.jgpt.model.tokenizer.ChatMessage;
 import dev.jgpt.model.tokenizer.PromptFormat;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.io.EofException;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.component.Graceful;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 
 /**
- * An OpenAI-compatible HTTP server on the JDK's own {@code HttpServer} (no dependency: it
- * streams chunked responses, which is all server-sent events need): {@code GET /} (a chat page
- * that streams from {@code /v1/chat/completions}), {@code GET /health}, {@code
- * GET /v1/models}, {@code POST /v1/completions} and {@code POST /v1/chat/completions} (messages
- * rendered with the model's {@link ChatFormat}: its chat template, with {@code chat_template_kwargs},
- * or its stored {@link PromptFormat}), {@code stream: true} as server-sent events in
- * OpenAI's chunk formats ending in {@code data: [DONE]}. At most {@code maxConcurrency} generations run at once and
- * at most {@code maxQueue} more wait for a slot (each up to {@link #QUEUE_WAIT_SECONDS} s, then 503); a request beyond
- * that gets 429 with {@code Retry-After} at once, so memory and waiting stay bounded under any load.
- * Bad requests get 400 with an OpenAI-style error naming the field.
+ * An OpenAI-compatible HTTP server: {@code GET /} (a chat page that streams from {@code
+ * /v1/chat/completions}), {@code GET /health}, {@code GET /metrics} (Prometheus), {@code GET
+ * /v1/models}, {@code POST /v1/completions} and {@code POST /v1/chat/completions} (messages
+ * rendered with the model's {@link ChatFormat}: its chat template, with {@code
+ * chat_template_kwargs}, or its stored {@link PromptFormat}), {@code stream: true} as server-sent
+ * events in OpenAI's chunk formats ending in {@code data: [DONE]}. At most {@code maxConcurrency}
+ * generations run at once and at most {@code maxQueue} more wait for a slot (each up to {@link
+ * #QUEUE_WAIT_SECONDS} s, then 503); a request beyond that gets 429 with {@code Retry-After} at
+ * once, so memory and waiting stay bounded under any load. Bad requests get 400 with an
+ * OpenAI-style error naming the field; every error, the HTTP layer's included, has that shape.
+ *
+ * <p>On Jetty's core API (no servlets), because it reads request heads and bodies without holding
+ * a thread: a client that opens a connection and sends half a request line costs a socket until
+ * {@link HttpLimits#readTimeout}, not a worker, so such clients cannot starve {@code /health} or a
+ * completion (the JDK's {@code HttpServer} read heads on its pool threads with no per-request
+ * timeout, and 14 silent connections stopped it). Connections are bounded by {@link
+ * HttpLimits#maxConnections}. Generations run on threads of their own (one per admitted request,
+ * so at most {@code maxConcurrency + maxQueue} generate or wait); everything else is answered on
+ * Jetty's.
+ * Each finished request is counted in {@code /metrics} and written to the {@link AccessLog}.
  */
 public final class OpenAiServer implements AutoCloseable {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OpenAiServer.class);
 
-    private static final Gson GSON = new com.google.gson.GsonBuilder().serializeNulls().disableHtmlEscaping().create();
     private static final byte[] CHAT_PAGE = chatPage();
 
     /** The largest request body read (1 MiB). */
     public static final int MAX_BODY_BYTES = 1 << 20;
 
+    /** A larger body is read on and dropped up to this much (64 MiB) before the 413, then the connection is closed. */
+    static final long DRAIN_BYTES = 64L << 20;
+
     /** How long a queued request waits for a slot before a 503. */
     public static final int QUEUE_WAIT_SECONDS = 30;
+
+    /** The sampling of a request that sets none, for a model folder that recommends none: OpenAI's (temperature 1). */
+    public static final GenerationConfig OPENAI_DEFAULTS = new GenerationConfig(true, 1f, 0, 1f);
 
     private final CompletionService service;
     private final ChatFormat format;
@@ -58,9 +88,19 @@ public final class OpenAiServer implements AutoCloseable {
     private final Semaphore slots;
     private final Semaphore admission;
     private final int maxConcurrency;
-    private final HttpServer http;
-    private final ExecutorService executor;
+    private final HttpLimits limits;
+    private final AccessLog accessLog;
+    private final ServeMetrics metrics;
+    private final ExecutorService generations;
+    private final Server jetty;
+    private final ServerConnector connector;
+    private final int port;
     private final long created = System.currentTimeMillis() / 1000;
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    /** Set when shutdown begins: new requests get 503 and the 503s say why. */
+    private volatile boolean shuttingDown;
+    /** Set at the shutdown deadline: generations still running stop at their next token. */
+    private volatile boolean abandon;
 
     /**
      * Binds to {@code host:port} ({@code port} 0 picks a free one) and starts serving.
@@ -72,17 +112,23 @@ public final class OpenAiServer implements AutoCloseable {
         this(service, ChatFormat.of(PromptFormat.ALPACA), OPENAI_DEFAULTS, modelName, host, port, maxConcurrency, 0);
     }
 
-    /** The sampling of a request that sets none, for a model folder that recommends none: OpenAI's (temperature 1). */
-    public static final GenerationConfig OPENAI_DEFAULTS = new GenerationConfig(true, 1f, 0, 1f);
-
     /**
      * As above, rendering chat messages with {@code format} (the model's chat template, or the
      * prompt format stored with it), sampling as {@code defaults} (the folder's {@code
      * generation_config.json}, else {@link #OPENAI_DEFAULTS}) where a request sets nothing, and
-     * letting up to {@code maxQueue} requests wait for a slot.
+     * letting up to {@code maxQueue} requests wait for a slot; {@link HttpLimits#DEFAULTS} and
+     * the SLF4J access log.
      */
     public OpenAiServer(CompletionService service, ChatFormat format, GenerationConfig defaults, String modelName,
             String host, int port, int maxConcurrency, int maxQueue) throws IOException {
+        this(service, format, defaults, modelName, host, port, maxConcurrency, maxQueue, HttpLimits.DEFAULTS,
+                AccessLog.slf4j());
+    }
+
+    /** As above, with these connection limits, writing each finished request to {@code accessLog}. */
+    public OpenAiServer(CompletionService service, ChatFormat format, GenerationConfig defaults, String modelName,
+            String host, int port, int maxConcurrency, int maxQueue, HttpLimits limits, AccessLog accessLog)
+            throws IOException {
         if (maxConcurrency < 1 || maxQueue < 0) {
             throw new IllegalArgumentException("maxConcurrency must be >= 1 and maxQueue >= 0, got " + maxConcurrency
                     + " and " + maxQueue);
@@ -92,22 +138,59 @@ public final class OpenAiServer implements AutoCloseable {
         this.defaults = defaults;
         this.modelName = modelName;
         this.maxConcurrency = maxConcurrency;
+        this.limits = limits;
+        this.accessLog = accessLog;
         this.slots = new Semaphore(maxConcurrency);
         this.admission = new Semaphore(maxConcurrency + maxQueue);
-        try {
-            this.http = HttpServer.create(new InetSocketAddress(host, port), 64);
-        } catch (java.net.BindException e) {
-            throw new java.net.BindException("Cannot listen on " + host + ":" + port + ": " + e.getMessage());
-        }
-        // generating and queued requests each hold a thread; a few more answer cheap requests and 429s
-        this.executor = Executors.newFixedThreadPool(maxConcurrency + maxQueue + 4, r -> {
-            Thread t = new Thread(r, "jgpt-http");
+        this.metrics = new ServeMetrics(() -> maxConcurrency - slots.availablePermits(), slots::getQueueLength,
+                service::batchSize);
+        // generating and queued requests each hold one of these (admission bounds them), and one that
+        // has given its slot back may still be sending its last bytes: threads are made as needed
+        this.generations = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "jgpt-generate");
             t.setDaemon(true);
             return t;
         });
-        http.setExecutor(executor);
-        http.createContext("/", this::route);
-        http.start();
+        QueuedThreadPool threads = new QueuedThreadPool(32, 2);
+        threads.setName("jgpt-http");
+        threads.setDaemon(true);
+        this.jetty = new Server(threads, new ScheduledExecutorScheduler("jgpt-http-timer", true), null);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        this.connector = new ServerConnector(jetty, 1, 1, new HttpConnectionFactory(http));
+        connector.setHost(host);
+        connector.setPort(port);
+        // a connection silent this long is closed, whether it is between requests or half-way through a head
+        connector.setIdleTimeout(limits.readTimeout().toMillis());
+        connector.setAcceptQueueSize(64);
+        jetty.addConnector(connector);
+        jetty.addBean(new NetworkConnectionLimit(limits.maxConnections(), connector));
+        jetty.setErrorHandler(new JsonErrorHandler(() -> shuttingDown));
+        jetty.setRequestLog((request, response) -> finished(request, response));
+        jetty.setHandler(new GracefulHandler(new Routes()));
+        jetty.setStopTimeout(0); // shutdown() does the graceful part itself
+        try {
+            jetty.start();
+        } catch (Exception e) {
+            stopJetty();
+            generations.shutdownNow();
+            java.net.BindException bind = causeOf(e, java.net.BindException.class);
+            if (bind != null) {
+                throw new java.net.BindException("Cannot listen on " + host + ":" + port + ": " + bind.getMessage());
+            }
+            throw new IOException("Cannot start the server on " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+        this.port = connector.getLocalPort();
+    }
+
+    private static <T extends Throwable> T causeOf(Throwable e, Class<T> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
     }
 
     /** The generation slots (tests watch them). */
@@ -131,70 +214,116 @@ public final class OpenAiServer implements AutoCloseable {
         };
     }
 
-    /** The port the server listens on. */
+    /** The port the server listens on (or listened on, once stopped). */
     public int port() {
-        return http.getAddress().getPort();
+        return port;
     }
 
-    @Override
-    public void close() {
-        http.stop(0);
-        executor.shutdownNow();
+    /**
+     * Stops gracefully: no new connection is accepted and a new request on an open one gets 503;
+     * the requests in progress (streams included) may finish for up to {@code timeout}; at the
+     * deadline, generations still running stop at their next token and their connections are
+     * closed. Returns when everything has stopped.
+     *
+     * @return whether every request in progress finished within {@code timeout}
+     */
+    public boolean shutdown(Duration timeout) {
+        if (!stopping.compareAndSet(false, true)) {
+            return false;
+        }
+        shuttingDown = true;
+        boolean finished = false;
         try {
-            executor.awaitTermination(10, TimeUnit.SECONDS);
+            Graceful.shutdown(jetty).get(Math.max(0, timeout.toMillis()), TimeUnit.MILLISECONDS);
+            finished = true;
+        } catch (TimeoutException e) {
+            // the deadline: what still runs is ended below
+        } catch (ExecutionException e) {
+            LOG.warn("Stopping the server gracefully failed: {}", e.getCause().toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        abandon = true;
+        stopJetty();
+        generations.shutdownNow();
+        try {
+            generations.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return finished;
     }
 
-    private void route(HttpExchange ex) throws IOException {
-        try (ex) {
-            String path = ex.getRequestURI().getPath();
-            String method = ex.getRequestMethod();
-            switch (path) {
-                case "/" -> expect(ex, method, "GET", () -> page(ex));
-                case "/health" -> expect(ex, method, "GET", () -> json(ex, 200, health()));
-                case "/v1/models" -> expect(ex, method, "GET", () -> json(ex, 200, models()));
-                case "/v1/completions" -> expect(ex, method, "POST", () -> generate(ex, false));
-                case "/v1/chat/completions" -> expect(ex, method, "POST", () -> generate(ex, true));
-                default -> error(ex, 404, "Unknown path " + shown(path), "invalid_request_error", null);
-            }
-        } catch (RuntimeException e) {
-            // never let an exception kill the connection silently
-            try {
-                LOG.error("Internal error answering {} {}", ex.getRequestMethod(), shown(ex.getRequestURI().getPath()), e);
-                error(ex, 500, "Internal error (the server's log has the details)", "server_error", null);
-            } catch (IOException | RuntimeException ignored) {
-                // the response was already started; nothing more to say
-            }
+    private void stopJetty() {
+        try {
+            jetty.stop();
+        } catch (Exception e) {
+            LOG.warn("Stopping the HTTP server: {}", e.toString());
         }
     }
 
-    private interface Handler {
-        void handle() throws IOException;
+    /** Stops at once: {@link #shutdown} with no time for what is in progress. */
+    @Override
+    public void close() {
+        shutdown(Duration.ZERO);
     }
 
-    private void expect(HttpExchange ex, String method, String want, Handler h) throws IOException {
-        if (!method.equalsIgnoreCase(want)) {
-            ex.getResponseHeaders().add("Allow", want);
-            error(ex, 405, "Use " + want + " for " + ex.getRequestURI().getPath(), "invalid_request_error", null);
+    /** Every request, answered on one of Jetty's threads; a generation continues on the server's own pool. */
+    private final class Routes extends Handler.Abstract {
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            Exchange ex = new Exchange(request, response, callback);
+            try {
+                route(ex);
+            } catch (RuntimeException e) {
+                internalError(ex, e);
+            }
+            return true;
+        }
+    }
+
+    private void route(Exchange ex) {
+        String path = ex.path();
+        switch (path) {
+            case "/" -> expect(ex, "GET", () -> page(ex));
+            case "/health" -> expect(ex, "GET", () -> ex.json(200, health()));
+            case "/metrics" -> expect(ex, "GET", () -> ex.send(200, ServeMetrics.CONTENT_TYPE, metrics.scrape()));
+            case "/v1/models" -> expect(ex, "GET", () -> ex.json(200, models()));
+            case "/v1/completions" -> expect(ex, "POST", () -> readThenGenerate(ex, false));
+            case "/v1/chat/completions" -> expect(ex, "POST", () -> readThenGenerate(ex, true));
+            default -> ex.error(404, "Unknown path " + shown(path), "invalid_request_error", null);
+        }
+    }
+
+    /** Never lets an exception end a request silently; the details go to the log, not the client. */
+    private void internalError(Exchange ex, RuntimeException e) {
+        LOG.error("Internal error answering {} {}", ex.method(), shown(ex.path()), e);
+        if (ex.unanswered()) {
+            ex.error(500, "Internal error (the server's log has the details)", "server_error", null);
+        } else {
+            ex.abort(e);
+        }
+    }
+
+    /** Runs {@code h} for {@code want} (a GET route also answers HEAD, without the body), else 405 with {@code Allow}. */
+    private static void expect(Exchange ex, String want, Runnable h) {
+        String method = ex.method();
+        boolean get = want.equals("GET");
+        if (!method.equals(want) && !(get && method.equals("HEAD"))) {
+            ex.header("Allow", get ? "GET, HEAD" : want);
+            ex.error(405, "Use " + want + " for " + ex.path(), "invalid_request_error", null);
             return;
         }
-        h.handle();
+        h.run();
     }
 
     /** The chat page: one static file, no build step. */
-    private static void page(HttpExchange ex) throws IOException {
-        ex.getResponseHeaders().add("Content-Type", "text/html; charset=utf-8");
-        ex.getResponseHeaders().add("Cache-Control", "no-cache");
-        ex.getResponseHeaders().add("X-Content-Type-Options", "nosniff");
+    private static void page(Exchange ex) {
+        ex.header("Cache-Control", "no-cache");
+        ex.header("X-Content-Type-Options", "nosniff");
         // the page talks to this server only
-        ex.getResponseHeaders().add("Content-Security-Policy",
-                "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'");
-        ex.sendResponseHeaders(200, CHAT_PAGE.length);
-        try (OutputStream os = ex.getResponseBody()) {
-            os.write(CHAT_PAGE);
-        }
+        ex.header("Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'");
+        ex.send(200, "text/html; charset=utf-8", CHAT_PAGE);
     }
 
     private static byte[] chatPage() {
@@ -233,30 +362,49 @@ public final class OpenAiServer implements AutoCloseable {
         return o;
     }
 
-    /** {@code /v1/completions} or, with {@code chat}, {@code /v1/chat/completions}. */
-    private void generate(HttpExchange ex, boolean chat) throws IOException {
+    /** Reads the body without holding a thread (bounded in size and time), then generates. */
+    private void readThenGenerate(Exchange ex, boolean chat) {
+        BodyReader.read(ex.request, MAX_BODY_BYTES, DRAIN_BYTES, limits.readTimeout(), body -> {
+            try {
+                switch (body.status()) {
+                    case COMPLETE -> generate(ex, body.body(), chat);
+                    case TOO_LARGE -> {
+                        if (!body.drained()) {
+                            ex.header("Connection", "close");
+                        }
+                        // no prompt that fits a GPT-2 context comes near this
+                        ex.error(413, "The request body is larger than " + MAX_BODY_BYTES + " bytes",
+                                "invalid_request_error", null);
+                    }
+                    case TIMED_OUT -> {
+                        ex.header("Connection", "close");
+                        ex.error(408, "The request body did not arrive within " + limits.readTimeout().toSeconds()
+                                + " s", "invalid_request_error", null);
+                    }
+                    case FAILED -> ex.abort(body.failure());
+                }
+            } catch (RuntimeException e) {
+                internalError(ex, e);
+            }
+        });
+    }
+
+    /** {@code /v1/completions} or, with {@code chat}, {@code /v1/chat/completions}, from the body read. */
+    private void generate(Exchange ex, byte[] raw, boolean chat) {
         JsonObject body;
-        // no prompt that fits a GPT-2 context comes near this; a larger body is refused unread
-        byte[] raw = ex.getRequestBody().readNBytes(MAX_BODY_BYTES + 1);
-        if (raw.length > MAX_BODY_BYTES) {
-            drain(ex.getRequestBody());
-            error(ex, 413, "The request body is larger than " + MAX_BODY_BYTES + " bytes", "invalid_request_error",
-                    null);
-            return;
-        }
         try {
             // strictly, as OpenAI parses: no single quotes, bare names or comments, no key twice
             JsonElement parsed = StrictJson.parse(new String(raw, StandardCharsets.UTF_8));
             if (!parsed.isJsonObject()) {
-                error(ex, 400, "The request body must be a JSON object", "invalid_request_error", null);
+                ex.error(400, "The request body must be a JSON object", "invalid_request_error", null);
                 return;
             }
             body = parsed.getAsJsonObject();
         } catch (StrictJson.DuplicateKeyException e) {
-            error(ex, 400, "The request body names " + e.getMessage() + " twice", "invalid_request_error", null);
+            ex.error(400, "The request body names " + e.getMessage() + " twice", "invalid_request_error", null);
             return;
         } catch (JsonParseException e) {
-            error(ex, 400, "The request body is not valid JSON" + position(e.getMessage()), "invalid_request_error",
+            ex.error(400, "The request body is not valid JSON" + position(e.getMessage()), "invalid_request_error",
                     null);
             return;
         }
@@ -269,48 +417,76 @@ public final class OpenAiServer implements AutoCloseable {
             // checked before queueing, so a request that cannot run never takes a place
             promptIds = service.check(request);
         } catch (CompletionService.InvalidRequest e) {
-            error(ex, 400, e.getMessage(), "invalid_request_error", e.param());
+            ex.error(400, e.getMessage(), "invalid_request_error", e.param());
             return;
         }
         if (!admission.tryAcquire()) {
-            ex.getResponseHeaders().add("Retry-After", "1");
-            error(ex, 429, "The server is busy: all generation slots and queue places are taken; retry shortly",
+            ex.header("Retry-After", "1");
+            ex.error(429, "The server is busy: all generation slots and queue places are taken; retry shortly",
                     "rate_limit_error", null);
             return;
         }
+        AtomicBoolean gone = new AtomicBoolean();
+        // a client that leaves stops its generation, streamed or not
+        ex.request.addFailureListener(x -> gone.set(true));
+        // waiting for a slot and generating are not idleness; a write the client does not read still times out
+        ex.request.addIdleTimeoutListener(t -> false);
         try {
-            if (!awaitSlot()) {
-                ex.getResponseHeaders().add("Retry-After", "5");
-                error(ex, 503, "No generation slot came free within " + QUEUE_WAIT_SECONDS + " s; retry later",
-                        "server_overloaded", null);
-                return;
-            }
-            try {
-                if (stream) {
-                    stream(ex, request, promptIds, chat);
-                } else {
-                    CompletionService.Result r = service.complete(request, promptIds, null);
-                    json(ex, 200, response(chat, false, "cmpl-" + UUID.randomUUID(), r.text(), r.finishReason(),
-                            usage(r), false));
-                }
-            } finally {
-                slots.release();
-            }
-        } finally {
+            generations.execute(() -> run(ex, request, promptIds, stream, chat, gone));
+        } catch (RejectedExecutionException e) {
             admission.release();
+            ex.header("Retry-After", "5");
+            ex.error(503, "The server is shutting down", "server_error", null);
         }
     }
 
     /**
-     * Reads and drops the rest of a refused body, so the client is not reset while still sending
-     * and sees the error; past 64 MiB the connection is simply closed.
+     * On a generation thread: waits for a slot, generates, answers. The slot and the queue place
+     * are given back before the last bytes are sent, so that a client that sends its next request
+     * as soon as it has the answer finds them free.
      */
-    private static void drain(java.io.InputStream in) throws IOException {
-        byte[] buf = new byte[64 * 1024];
-        long total = 0;
-        int n;
-        while (total < (64L << 20) && (n = in.read(buf)) > 0) {
-            total += n;
+    private void run(Exchange ex, CompletionService.Request request, long[] promptIds, boolean stream, boolean chat,
+            AtomicBoolean gone) {
+        AtomicBoolean holdsSlot = new AtomicBoolean();
+        AtomicBoolean admitted = new AtomicBoolean(true);
+        Runnable release = () -> {
+            if (holdsSlot.compareAndSet(true, false)) {
+                slots.release();
+            }
+            if (admitted.compareAndSet(true, false)) {
+                admission.release();
+            }
+        };
+        try {
+            if (!awaitSlot()) {
+                release.run();
+                ex.header("Retry-After", "5");
+                ex.error(503, abandon ? "The server is shutting down" : "No generation slot came free within "
+                        + QUEUE_WAIT_SECONDS + " s; retry later", "server_overloaded", null);
+                return;
+            }
+            holdsSlot.set(true);
+            if (gone.get()) {
+                release.run();
+                ex.abort(new EofException("The client left while its request waited"));
+            } else if (stream) {
+                stream(ex, request, promptIds, chat, gone, release);
+            } else {
+                CompletionService.Result r = service.complete(request, promptIds, piece -> !gone.get() && !abandon);
+                release.run();
+                ex.tokens(r.promptTokens(), r.completionTokens());
+                if (abandon || gone.get()) {
+                    ex.abort(new EofException("Ended before it finished"));
+                } else {
+                    ex.json(200, response(chat, false, "cmpl-" + UUID.randomUUID(), r.text(), r.finishReason(),
+                            usage(r), false));
+                }
+            }
+        } catch (RuntimeException e) {
+            release.run();
+            internalError(ex, e);
+        } finally {
+            release.run();
         }
     }
 
@@ -324,35 +500,49 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
-    private void stream(HttpExchange ex, CompletionService.Request request, long[] promptIds, boolean chat)
-            throws IOException {
-        ex.getResponseHeaders().add("Content-Type", "text/event-stream; charset=utf-8");
-        ex.getResponseHeaders().add("Cache-Control", "no-cache");
-        ex.sendResponseHeaders(200, 0);
-        OutputStream os = ex.getResponseBody();
+    private void stream(Exchange ex, CompletionService.Request request, long[] promptIds, boolean chat,
+            AtomicBoolean gone, Runnable release) {
+        ex.startEvents();
         String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID();
         boolean[] first = {true};
         CompletionService.Result r = service.complete(request, promptIds, piece -> {
-            try {
-                event(os, response(chat, true, id, piece, null, null, first[0]));
-                first[0] = false;
-                return true;
-            } catch (IOException e) {
-                return false; // the client went away: stop generating
+            if (gone.get() || abandon) {
+                return false;
             }
+            ex.firstToken();
+            boolean sent = ex.event(response(chat, true, id, piece, null, null, first[0]));
+            first[0] = false;
+            return sent; // false: the client went away, which stops generating
         });
-        try {
-            event(os, response(chat, true, id, "", r.finishReason(), usage(r), first[0]));
-            os.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
-            os.flush();
-        } catch (IOException e) {
-            // the client went away after the last token
+        release.run();
+        ex.tokens(r.promptTokens(), r.completionTokens());
+        if (abandon) {
+            ex.abort(new EofException("The server stopped before the stream ended"));
+            return;
         }
+        ex.event(response(chat, true, id, "", r.finishReason(), usage(r), first[0]));
+        ex.endEvents();
     }
 
-    private static void event(OutputStream os, JsonObject chunk) throws IOException {
-        os.write(("data: " + GSON.toJson(chunk) + "\n\n").getBytes(StandardCharsets.UTF_8));
-        os.flush();
+    /** Counts a finished request and writes its access-log line (Jetty calls this for every request, its own errors too). */
+    private void finished(Request request, Response response) {
+        try {
+            long now = System.nanoTime();
+            long begin = request.getBeginNanoTime();
+            Object prompt = request.getAttribute(Exchange.PROMPT_TOKENS);
+            Object completion = request.getAttribute(Exchange.COMPLETION_TOKENS);
+            Object first = request.getAttribute(Exchange.FIRST_TOKEN_NANOS);
+            String path = request.getHttpURI().getDecodedPath();
+            AccessLog.Entry e = new AccessLog.Entry(Instant.ofEpochMilli(Request.getTimeStamp(request)),
+                    request.getMethod(), shown(path == null || path.isEmpty() ? "/" : path), response.getStatus(),
+                    prompt instanceof Integer p ? p : -1, completion instanceof Integer c ? c : -1,
+                    TimeUnit.NANOSECONDS.toMillis(now - begin),
+                    first instanceof Long f ? TimeUnit.NANOSECONDS.toMillis(f - begin) : -1);
+            metrics.record(e);
+            accessLog.log(e);
+        } catch (RuntimeException e) {
+            LOG.warn("Cannot log a request: {}", e.toString());
+        }
     }
 
     /**
@@ -641,26 +831,5 @@ public final class OpenAiServer implements AutoCloseable {
             throw new CompletionService.InvalidRequest(name, "'" + name + "' must be true or false");
         }
         return e.getAsBoolean();
-    }
-
-    private static void json(HttpExchange ex, int status, JsonObject body) throws IOException {
-        byte[] bytes = GSON.toJson(body).getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().add("Content-Type", "application/json");
-        ex.sendResponseHeaders(status, bytes.length);
-        try (OutputStream os = ex.getResponseBody()) {
-            os.write(bytes);
-        }
-    }
-
-    private static void error(HttpExchange ex, int status, String message, String type, String param)
-            throws IOException {
-        JsonObject err = new JsonObject();
-        err.addProperty("message", message);
-        err.addProperty("type", type);
-        err.add("param", param == null ? JsonNull.INSTANCE : new JsonPrimitive(param));
-        err.add("code", JsonNull.INSTANCE);
-        JsonObject o = new JsonObject();
-        o.add("error", err);
-        json(ex, status, o);
     }
 }

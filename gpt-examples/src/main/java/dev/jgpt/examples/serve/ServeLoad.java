@@ -32,9 +32,11 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A bounded load against a running server over loopback: {@code requests} requests from {@code
  * clients} concurrent clients, a fixed mix of plain and streaming completions and chat
- * completions, malformed requests (each must get a 400) and streams the client drops after the
- * first token. A client told 429 waits the server's {@code Retry-After} and tries again, a few
- * times. Every attempt's outcome is counted; latency is measured on the attempt that was served.
+ * completions, malformed requests (each must get a 400), streams the client drops after the
+ * first token, slow clients (a silent half request beside a completion sent in pieces, which must
+ * be served) and megabyte prompts (each must get a 400, without the server tokenizing them whole).
+ * A client told 429 waits the server's {@code Retry-After} and tries again, a few times. Every
+ * attempt's outcome is counted; latency is measured on the attempt that was served.
  */
 public final class ServeLoad {
 
@@ -67,12 +69,19 @@ public final class ServeLoad {
         /** A request the server must refuse with 400. */
         MALFORMED,
         /** A stream the client closes after the first token. */
-        DISCONNECT
+        DISCONNECT,
+        /**
+         * A slow client: one connection sends half a request line and then nothing, while a
+         * completion is sent on another in pieces, with pauses; the completion must be served.
+         */
+        SLOW_CLIENT,
+        /** A prompt of about a megabyte, far past any context: must get a 400 (and quickly). */
+        LARGE_PROMPT
     }
 
     /** How an attempt ended. */
     public enum Outcome {
-        /** Served as designed (a 200 read to the end, a 400 for a malformed request, a dropped stream). */
+        /** Served as designed (a 200 read to the end, a 400 for a malformed or too large request, a dropped stream). */
         OK,
         /** 429: no slot or queue place; designed. */
         RATE_LIMITED_429,
@@ -129,9 +138,11 @@ public final class ServeLoad {
         }
     }
 
-    // 40% streaming, 40% plain, 10% malformed, 10% dropped mid-stream
+    // 35% streaming, 35% plain, 10% malformed, 10% dropped mid-stream, 5% slow clients, 5% megabyte prompts
     private static final Kind[] MIX = {Kind.STREAM, Kind.PLAIN, Kind.STREAM, Kind.PLAIN, Kind.MALFORMED,
-        Kind.STREAM, Kind.PLAIN, Kind.DISCONNECT, Kind.STREAM, Kind.PLAIN};
+        Kind.STREAM, Kind.PLAIN, Kind.DISCONNECT, Kind.STREAM, Kind.SLOW_CLIENT, Kind.PLAIN, Kind.STREAM,
+        Kind.PLAIN, Kind.MALFORMED, Kind.STREAM, Kind.PLAIN, Kind.DISCONNECT, Kind.LARGE_PROMPT, Kind.STREAM,
+        Kind.PLAIN};
     private static final String[] PROMPTS = {"Every effort moves you", "The quick brown fox",
         "Once upon a time, in a small village,", "Name three primary colours.", "I HAD always thought Jack Gisburn"};
 
@@ -236,6 +247,8 @@ public final class ServeLoad {
                 case STREAM -> stream(path, body(i, chat, true));
                 case MALFORMED -> malformed(i);
                 case DISCONNECT -> disconnect(path, body(i, chat, true));
+                case SLOW_CLIENT -> slow(path, body(i, chat, false));
+                case LARGE_PROMPT -> largePrompt();
             };
         } catch (HttpTimeoutException e) {
             return Attempt.of(Outcome.TRANSPORT_ERROR, "timed out: " + e.getMessage());
@@ -374,6 +387,81 @@ public final class ServeLoad {
         return r.statusCode() == 429 || r.statusCode() == 503 || r.statusCode() >= 500
                 ? unexpected(r.statusCode(), r.body(), retryAfter(r))
                 : Attempt.of(Outcome.WRONG_STATUS, "HTTP " + r.statusCode() + " for malformed " + body);
+    }
+
+    /** About a megabyte of ordinary text (under the 1 MiB body limit with its JSON around it). */
+    private static final String MEGABYTE_PROMPT = "All work and no play makes Jack a dull boy. ".repeat(22_000);
+
+    private Attempt largePrompt() throws IOException, InterruptedException {
+        JsonObject o = new JsonObject();
+        o.addProperty("model", s.model());
+        o.addProperty("prompt", MEGABYTE_PROMPT);
+        o.addProperty("max_tokens", s.maxTokens());
+        HttpResponse<String> r = http.send(post("/v1/completions", o.toString()), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 400 && r.body().contains("\"error\"")) {
+            return Attempt.of(Outcome.OK, "");
+        }
+        return r.statusCode() == 429 || r.statusCode() == 503 || r.statusCode() >= 500
+                ? unexpected(r.statusCode(), r.body(), retryAfter(r))
+                : Attempt.of(Outcome.WRONG_STATUS, "HTTP " + r.statusCode() + " for a prompt of "
+                        + MEGABYTE_PROMPT.length() + " characters");
+    }
+
+    /**
+     * A silent connection (half a request line, then nothing) held open while a completion goes
+     * out on a second connection in 8 pieces, 50 ms apart: slow, yet well inside any read timeout.
+     */
+    private Attempt slow(String path, String body) throws IOException {
+        InetSocketAddress server = new InetSocketAddress(s.base().getHost(), s.base().getPort());
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        byte[] head = ("POST " + path + " HTTP/1.1\r\nHost: " + s.base().getHost() + "\r\nContent-Type: application/json"
+                + "\r\nContent-Length: " + bytes.length + "\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        byte[] request = new byte[head.length + bytes.length];
+        System.arraycopy(head, 0, request, 0, head.length);
+        System.arraycopy(bytes, 0, request, head.length, bytes.length);
+        try (Socket silent = new Socket(); Socket trickle = new Socket()) {
+            silent.connect(server, 10_000);
+            silent.getOutputStream().write("GET /hea".getBytes(StandardCharsets.US_ASCII));
+            silent.getOutputStream().flush();
+            trickle.connect(server, 10_000);
+            trickle.setSoTimeout(120_000);
+            OutputStream out = trickle.getOutputStream();
+            int pieces = 8;
+            try {
+                for (int p = 0; p < pieces; p++) {
+                    int from = p * request.length / pieces;
+                    int to = (p + 1) * request.length / pieces;
+                    out.write(request, from, to - from);
+                    out.flush();
+                    sleep(50);
+                }
+            } catch (IOException e) {
+                // the server answered (and closed) before the whole request was sent: read what it said
+            }
+            String response = new String(trickle.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int end = response.indexOf("\r\n\r\n");
+            String[] statusLine = response.substring(0, Math.max(0, response.indexOf("\r\n"))).split(" ");
+            int code = statusLine.length > 1 && statusLine[1].matches("\\d{3}") ? Integer.parseInt(statusLine[1]) : -1;
+            String payload = end < 0 ? "" : response.substring(end + 4);
+            if (code != 200) {
+                int retryAfter = 1;
+                for (String line : response.substring(0, Math.max(0, end)).split("\r\n")) {
+                    if (line.toLowerCase(java.util.Locale.ROOT).startsWith("retry-after:")) {
+                        retryAfter = Integer.parseInt(line.substring(12).trim());
+                    }
+                }
+                return code < 0 ? Attempt.of(Outcome.TRANSPORT_ERROR, "no answer to a slow request")
+                        : unexpected(code, payload, retryAfter);
+            }
+            try {
+                int tokens = JsonParser.parseString(payload).getAsJsonObject().getAsJsonObject("usage")
+                        .get("completion_tokens").getAsInt();
+                return new Attempt(Outcome.OK, 0, 0, tokens, -1, "");
+            } catch (RuntimeException e) {
+                return Attempt.of(Outcome.BAD_BODY, e + " in " + payload);
+            }
+        }
     }
 
     /** A raw socket, so the drop is a real connection close after the first event. */

@@ -38,15 +38,16 @@ final class TinyServer implements AutoCloseable {
     /** Prompt tokens run per decode step while a request joins the batch: small, so prompts take several. */
     static final int PREFILL_CHUNK = 8;
 
-    private TinyServer(CompletionService.Scheduling scheduling, int maxQueue) throws IOException {
+    private TinyServer(CompletionService.Scheduling scheduling, int maxQueue, HttpLimits limits, AccessLog log,
+            java.util.function.UnaryOperator<Tokenizer> wrap) throws IOException {
         lm = LanguageModel.load(TinyGpt2Fixture.load().dir);
         lm.block().freezeParameters(true);
-        tokenizer = Gpt2Tokenizer.builtIn();
+        tokenizer = wrap.apply(Gpt2Tokenizer.builtIn());
         format = ChatFormat.of(PromptFormat.ALPACA);
         model = MODEL;
         service = scheduling.open(lm, tokenizer);
         server = new OpenAiServer(service, format, OpenAiServer.OPENAI_DEFAULTS, MODEL, "127.0.0.1", 0,
-                scheduling.concurrency(), maxQueue);
+                scheduling.concurrency(), maxQueue, limits, log);
     }
 
     private TinyServer(Path folder, int maxConcurrency) throws IOException {
@@ -78,12 +79,27 @@ final class TinyServer implements AutoCloseable {
     /** A server under {@code scheduler} with {@code maxConcurrency} slots (or batch rows) and {@code maxQueue} places. */
     static TinyServer start(CompletionService.Scheduler scheduler, int maxConcurrency, int maxQueue)
             throws IOException {
-        return start(new CompletionService.Scheduling(scheduler, maxConcurrency, PREFILL_CHUNK, 0), maxQueue);
+        return start(batch(scheduler, maxConcurrency), maxQueue);
     }
 
     /** A server under {@code scheduling} with up to {@code maxQueue} waiting requests. */
     static TinyServer start(CompletionService.Scheduling scheduling, int maxQueue) throws IOException {
-        return new TinyServer(scheduling, maxQueue);
+        return new TinyServer(scheduling, maxQueue, HttpLimits.DEFAULTS, AccessLog.slf4j(), t -> t);
+    }
+
+    /** As above, within {@code limits}, writing the access log to {@code log}. */
+    static TinyServer start(int maxConcurrency, int maxQueue, HttpLimits limits, AccessLog log) throws IOException {
+        return new TinyServer(batch(CompletionService.Scheduler.BATCH, maxConcurrency), maxQueue, limits, log, t -> t);
+    }
+
+    /** A one-slot server whose service sees GPT-2's tokenizer through {@code wrap} (tests watch what is encoded). */
+    static TinyServer withTokenizer(java.util.function.UnaryOperator<Tokenizer> wrap) throws IOException {
+        return new TinyServer(batch(CompletionService.Scheduler.BATCH, 1), 0, HttpLimits.DEFAULTS, AccessLog.slf4j(),
+                wrap);
+    }
+
+    private static CompletionService.Scheduling batch(CompletionService.Scheduler scheduler, int maxConcurrency) {
+        return new CompletionService.Scheduling(scheduler, maxConcurrency, PREFILL_CHUNK, 0);
     }
 
     /** {@code http://127.0.0.1:PORT} + {@code path}. */

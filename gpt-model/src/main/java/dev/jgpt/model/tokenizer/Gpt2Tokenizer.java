@@ -30,11 +30,14 @@ public final class Gpt2Tokenizer implements Tokenizer {
     private final HuggingFaceTokenizer withEndOfText;
     private final HuggingFaceTokenizer ordinary;
     private final int vocabSize;
+    private final int maxTokenBytes;
 
-    private Gpt2Tokenizer(HuggingFaceTokenizer withEndOfText, HuggingFaceTokenizer ordinary, int vocabSize) {
+    private Gpt2Tokenizer(HuggingFaceTokenizer withEndOfText, HuggingFaceTokenizer ordinary, int vocabSize,
+            int maxTokenBytes) {
         this.withEndOfText = withEndOfText;
         this.ordinary = ordinary;
         this.vocabSize = vocabSize;
+        this.maxTokenBytes = maxTokenBytes;
     }
 
     /** The GPT-2 tokenizer built in memory from the ranks that jtokkit ships; needs no file. */
@@ -51,7 +54,20 @@ public final class Gpt2Tokenizer implements Tokenizer {
     public static Gpt2Tokenizer fromVocabulary(Gpt2Vocabulary vocabulary) {
         HuggingFaceTokenizer with = create(vocabulary.toTokenizerJson(true));
         HuggingFaceTokenizer without = create(vocabulary.toTokenizerJson(false));
-        return new Gpt2Tokenizer(with, without, vocabulary.vocab().size());
+        return new Gpt2Tokenizer(with, without, vocabulary.vocab().size(), longestToken(vocabulary));
+    }
+
+    /**
+     * The byte length of the longest token: each character of a byte-level token string is one
+     * byte ({@link ByteLevel}), and {@code <|endoftext|>} is its 13 ASCII characters. GPT-2 has no
+     * normalizer, so this bounds the bytes one token stands for.
+     */
+    private static int longestToken(Gpt2Vocabulary vocabulary) {
+        int longest = 1;
+        for (String token : vocabulary.vocab().keySet()) {
+            longest = Math.max(longest, token.codePointCount(0, token.length()));
+        }
+        return longest;
     }
 
     private static HuggingFaceTokenizer create(String json) {
@@ -96,6 +112,12 @@ public final class Gpt2Tokenizer implements Tokenizer {
     @Override
     public void save(Path dir) {
         // the family default needs no file
+    }
+
+    /** The longest token's byte length (GPT-2's vocabulary has no normalizer to shorten text). */
+    @Override
+    public int maxTokenBytes() {
+        return maxTokenBytes;
     }
 
     /** 50256, as the book pads. */

@@ -49,14 +49,18 @@ public final class HfTokenizer implements Tokenizer {
     private final long padId;
     /** The files as read, by name, so that {@link #save} writes them back unchanged. */
     private final Map<String, String> files;
+    private final TokenByteBound byteBound;
+    /** {@link #maxTokenBytes}, once computed (0 before). */
+    private volatile int maxTokenBytes;
 
     private HfTokenizer(HuggingFaceTokenizer tokenizer, int vocabSize, long[] endIds, long padId,
-            Map<String, String> files) {
+            Map<String, String> files, TokenByteBound byteBound) {
         this.tokenizer = tokenizer;
         this.vocabSize = vocabSize;
         this.endIds = endIds;
         this.padId = padId;
         this.files = files;
+        this.byteBound = byteBound;
     }
 
     /**
@@ -92,9 +96,11 @@ public final class HfTokenizer implements Tokenizer {
             JsonObject generationConfig, JsonObject modelConfig) {
         Map<String, Long> added = new HashMap<>();
         int size;
+        TokenByteBound byteBound;
         try {
             JsonObject json = JsonParser.parseString(tokenizerJson).getAsJsonObject();
             size = vocabSize(json, added);
+            byteBound = TokenByteBound.of(json);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(source + " is not a tokenizer.json: " + e.getMessage(), e);
         }
@@ -138,7 +144,7 @@ public final class HfTokenizer implements Tokenizer {
         try {
             HuggingFaceTokenizer tok = HuggingFaceTokenizer.newInstance(
                     new ByteArrayInputStream(tokenizerJson.getBytes(StandardCharsets.UTF_8)), OPTIONS);
-            return new HfTokenizer(tok, size, ends, padId, files);
+            return new HfTokenizer(tok, size, ends, padId, files, byteBound);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (RuntimeException e) {
@@ -278,6 +284,34 @@ public final class HfTokenizer implements Tokenizer {
     @Override
     public int vocabSize() {
         return vocabSize;
+    }
+
+    /**
+     * {@inheritDoc} Here: the longest text any id decodes to on its own (special tokens
+     * included), times what the {@code tokenizer.json}'s normalizer can shorten, plus a byte where
+     * the decoder may drop a leading space; decoded once, on first use (some 150,000 ids for
+     * Qwen3, in one call).
+     */
+    @Override
+    public int maxTokenBytes() {
+        int m = maxTokenBytes;
+        if (m == 0) {
+            m = byteBound.unbounded() ? TokenByteBound.UNBOUNDED : byteBound.bound(longestDecodedToken());
+            maxTokenBytes = m;
+        }
+        return m;
+    }
+
+    private int longestDecodedToken() {
+        long[][] each = new long[vocabSize][];
+        for (int id = 0; id < vocabSize; id++) {
+            each[id] = new long[] {id};
+        }
+        int longest = 1;
+        for (String text : tokenizer.batchDecode(each, false)) {
+            longest = Math.max(longest, text.getBytes(StandardCharsets.UTF_8).length);
+        }
+        return longest;
     }
 
     @Override

@@ -48,6 +48,53 @@ public interface Tokenizer extends AutoCloseable {
     /** The id that pads a batch: the tokenizer's pad token, else its first end id, else 0. */
     long padId();
 
+    /**
+     * The most UTF-8 bytes of text that one token can stand for, so that a text of {@code N}
+     * bytes encodes to at least {@code ceil(N / maxTokenBytes())} tokens: a server refuses a
+     * prompt that cannot fit the context from its length alone, without encoding it whole. For
+     * a byte-level BPE without a normalizer this is the longest byte length any token of the
+     * vocabulary decodes to (special tokens included); a normalizer that can shorten text (NFC
+     * turns the 3-byte Kelvin sign into {@code K}) multiplies it by how much. {@link
+     * Integer#MAX_VALUE} means no bound is known (a tokenizer that may drop text, such as one
+     * that strips whitespace): then every text may be a single token. Computed once.
+     */
+    default int maxTokenBytes() {
+        return Integer.MAX_VALUE;
+    }
+
+    /**
+     * The fewest tokens {@code text} can encode to, from its UTF-8 length and {@link
+     * #maxTokenBytes} alone: {@code ceil(bytes / maxTokenBytes())}, 0 only for the empty text.
+     * Costs one pass over the characters and no encoding, whatever the text's size.
+     */
+    default long minTokens(CharSequence text) {
+        long bytes = utf8Length(text);
+        int perToken = maxTokenBytes();
+        return bytes == 0 ? 0 : (bytes + perToken - 1) / perToken;
+    }
+
+    /** The UTF-8 length of {@code text} without encoding it (an unpaired surrogate counts as {@code ?}: 1 byte). */
+    static long utf8Length(CharSequence text) {
+        long bytes = 0;
+        int n = text.length();
+        for (int i = 0; i < n; i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                bytes++;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                bytes++;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
+    }
+
     @Override
     void close();
 
