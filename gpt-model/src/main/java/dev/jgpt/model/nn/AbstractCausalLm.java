@@ -44,10 +44,23 @@ public abstract class AbstractCausalLm extends UnaryBlock implements CausalLm {
             throw new IllegalStateException("This " + getClass().getSimpleName() + " was built without its output head");
         }
         Linear untied = untiedHead();
-        if (untied != null) {
+        boolean fewRows = !training && hidden.getShape().dimension() == 2 && hidden.getShape().get(0) > 1
+                && hidden.getShape().get(0) <= FEW_ROWS;
+        if (untied != null && (!fewRows || untied.bias() != null || untied.lora() != null)) {
             return untied.forward(ps, hidden, training);
         }
-        NDArray w = ps.getValue(tokenEmbedding().weight(), hidden.getDevice(), training);
+        NDArray w = ps.getValue((untied != null ? untied.weight() : tokenEmbedding().weight()), hidden.getDevice(),
+                training);
+        if (fewRows) {
+            // a batch decode step's (B, C) rows: with the (V, C) matrix as the left operand, (V, C) x (C, B),
+            // CPU BLAS ran this 1.5-2x faster than (B, C) x (C, V) at B = 2..16 (one row stays a gemv)
+            NDArray logitsT = w.matMul(hidden.transpose()); // (V, B), made on the weight's manager:
+            logitsT.attach(hidden.getManager()); // it belongs with the input, as every temporary does
+            return logitsT.transpose();
+        }
         return ai.djl.nn.core.Linear.linear(hidden, w).singletonOrThrow();
     }
+
+    /** The most rows (sequences of a decode step) the head computes as {@code (W x^T)^T}. */
+    static final int FEW_ROWS = 64;
 }
