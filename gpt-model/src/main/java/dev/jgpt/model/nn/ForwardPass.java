@@ -33,7 +33,14 @@ public final class ForwardPass {
             m = m.add(padding.reshape(padding.getShape().get(0), 1, 1, keys));
         }
         // masks are built in fp32; cast to the activations' type so an fp16 model stays fp16
-        this.mask = m.toType(x.getDataType(), false);
+        NDArray typed = m.toType(x.getDataType(), false);
+        if (padding != null && x.getDataType() == ai.djl.ndarray.types.DataType.FLOAT16) {
+            // -1e9 is -inf in fp16: a padded query that sees only padding would get a softmax of
+            // all -inf (NaN), and the NaN would reach its row's later keys. -1e4 stays finite
+            // after a score is added (fp16 ends at 65504) and still gives weight exactly 0
+            typed = typed.maximum(-1e4f);
+        }
+        this.mask = typed;
     }
 
     /** Whether the pass trains. */
