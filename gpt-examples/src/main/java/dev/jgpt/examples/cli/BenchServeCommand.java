@@ -43,6 +43,10 @@ final class BenchServeCommand implements Callable<Integer> {
             + " and the GPT-2 tokenizer: a throughput run needs no trained weights.")
     String modelSize;
 
+    @Option(names = "--tokenizer", description = "With --model-size: a folder or Hub repository with the"
+            + " tokenizer (default: the family's, fetched from the Hub; GPT-2's built in).")
+    String tokenizerSpec;
+
     @Option(names = "--sweep", split = ",", paramLabel = "N,N,...", description = "Instead of the mixed load: for"
             + " each --schedulers entry and each client count here (e.g. 1,4,8,16), that many clients streaming"
             + " --rounds requests each of --max-tokens tokens; prints tokens/s, p50/p99 latency and time to first"
@@ -188,7 +192,11 @@ final class BenchServeCommand implements Callable<Integer> {
         String name = modelSize != null ? modelSize + " (random weights)"
                 : Paths.get(model).toAbsolutePath().normalize().getFileName().toString();
         java.util.List<Point> points = new java.util.ArrayList<>();
-        try (lm; Tokenizer tokenizer = ModelSource.tokenizer(model)) {
+        try (lm; Tokenizer tokenizer = modelSize != null
+                ? dev.jgpt.model.tokenizer.Tokenizers.forModel(dev.jgpt.model.hub.ModelReferences.tokenizerFolder(
+                        tokenizerSpec, dev.jgpt.model.checkpoint.ModelFamilies.of(lm.config()), ModelSource.hub())
+                        .orElse(null))
+                : ModelSource.tokenizer(model)) {
             lm.block().freezeParameters(true);
             out.printf(Locale.ROOT, "model %s: %s; %d new tokens per request, %d requests per client; CPU: %s%n", name,
                     lm.config(), maxTokens, rounds, cpuModel());

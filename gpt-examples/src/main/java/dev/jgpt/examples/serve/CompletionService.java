@@ -163,13 +163,15 @@ public final class CompletionService implements AutoCloseable {
     }
 
     /**
-     * The most bytes of keys and values the running requests' caches hold: rows (the batch's, or
-     * one per running slot) x {@link #contextLength()} positions; under {@link Scheduler#PER_SLOT}
-     * this is per slot.
+     * The most bytes of keys and values the running requests' caches hold: under {@link
+     * Scheduler#BATCH} the batch's rows x {@link #contextLength()} positions; under {@link
+     * Scheduler#PER_SLOT} per slot, whose cache (sized for the model's context) grows by doubling,
+     * so up to twice the longest request.
      */
     public long cacheBytesBound() {
+        long perPosition = ContinuousBatcher.cacheBytesPerPosition(lm.config(), lm.dataType());
         return batcher != null ? batcher.cacheBytesBound()
-                : ContinuousBatcher.cacheBytesPerPosition(lm.config(), lm.dataType()) * maxLength;
+                : perPosition * Math.min(lm.config().contextLength(), Math.max(64L, 2L * maxLength));
     }
 
     /** Stops the batch scheduler's loop (requests still running end with an error). */

@@ -160,11 +160,15 @@ public final class ContinuousBatcher implements TokenSource, AutoCloseable {
             throw new IllegalArgumentException("The prompt is empty: give at least one token");
         }
         Tokenizer.requireInVocabulary(prompt, model.config().vocabSize());
-        if (prompt.length + config.maxNewTokens() > maxLength) {
+        if (config.maxNewTokens() > maxLength - prompt.length) { // (no int overflow for a huge maxNewTokens)
             throw new IllegalArgumentException("The prompt (" + prompt.length + " tokens) and maxNewTokens ("
                     + config.maxNewTokens() + ") together exceed the " + maxLength + " tokens a sequence may have");
         }
         Sequence s = new Sequence(prompt.clone(), config);
+        if (config.maxNewTokens() == 0) {
+            s.end(); // nothing to generate, as Generator returns nothing
+            return s;
+        }
         synchronized (lock) {
             if (closed) {
                 throw new IllegalStateException("The batcher is closed");
@@ -189,9 +193,17 @@ public final class ContinuousBatcher implements TokenSource, AutoCloseable {
             closed = true;
             lock.notifyAll();
         }
-        try {
-            loop.join();
-        } catch (InterruptedException e) {
+        // the model may be closed right after this returns: wait for the step in progress to end,
+        // even if interrupted (and keep the interrupt)
+        boolean interrupted = false;
+        while (loop.isAlive()) {
+            try {
+                loop.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
     }
@@ -235,10 +247,12 @@ public final class ContinuousBatcher implements TokenSource, AutoCloseable {
         public long[] await(TokenListener listener) {
             long[] out = new long[16];
             int n = 0;
+            boolean whole = false;
             try {
                 while (true) {
                     long id = tokens.take();
                     if (id == END) {
+                        whole = true;
                         break;
                     }
                     if (n == out.length) {
@@ -251,8 +265,11 @@ public final class ContinuousBatcher implements TokenSource, AutoCloseable {
                     }
                 }
             } catch (InterruptedException e) {
-                cancel();
                 Thread.currentThread().interrupt();
+            } finally {
+                if (!whole) {
+                    cancel(); // the caller stopped (or its listener threw): free the row
+                }
             }
             if (failure != null && !cancelled) {
                 throw new IllegalStateException(failure.getMessage(), failure);
@@ -325,7 +342,8 @@ public final class ContinuousBatcher implements TokenSource, AutoCloseable {
         List<Sequence> queue = new ArrayList<>(); // FIFO
         List<Sequence> batch = new ArrayList<>();
         Group[] group = {null};
-        try (KvCache cache = model.newCache(manager)) {
+        RuntimeException ending = new IllegalStateException("The server is shutting down: generation stopped");
+        try (KvCache cache = newCache()) {
             while (true) {
                 synchronized (lock) {
                     while (!closed && incoming.isEmpty() && queue.isEmpty() && group[0] == null && batch.isEmpty()) {
@@ -340,32 +358,33 @@ public final class ContinuousBatcher implements TokenSource, AutoCloseable {
                 try {
                     step(cache, queue, group, batch);
                 } catch (RuntimeException e) {
-                    // an engine error fails the sequences it touched, not the loop
-                    IllegalStateException failure = new IllegalStateException("Generation failed: " + e.getMessage(), e);
-                    if (group[0] != null) {
-                        group[0].rows.forEach(r -> r.fail(failure));
-                        group[0].close();
-                        group[0] = null;
-                    }
-                    failAll(queue, batch, failure);
+                    // an engine error fails every sequence in the loop (the cache may be half
+                    // written), not the loop: later requests are served
+                    failAll(queue, group, batch, new IllegalStateException("Generation failed: " + e.getMessage(), e));
                     cache.retain(new int[0], 0);
                 }
                 running = batch.size();
                 waiting = queue.size() + (group[0] == null ? 0 : group[0].rows.size()) + incomingCount();
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable e) {
+            // an Error (out of memory, ...): nothing can be served any more; say so to every caller
+            ending = new IllegalStateException("The decode loop stopped: " + e, e);
+            throw e;
+        } finally {
             synchronized (lock) {
+                closed = true; // later submits are refused, never left waiting
                 queue.addAll(incoming);
                 incoming.clear();
             }
-            IllegalStateException closing = new IllegalStateException("The server is shutting down: generation stopped");
-            if (group[0] != null) {
-                group[0].rows.forEach(r -> r.fail(closing));
-                group[0].close();
-            }
-            failAll(queue, batch, closing);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            failAll(queue, group, batch, ending);
         }
+    }
+
+    /** A cache for the batch or a joining group: rows of at most {@code maxLength} positions. */
+    private KvCache newCache() {
+        return new KvCache(manager, model.layers().size(), maxLength);
     }
 
     private int incomingCount() {
@@ -374,11 +393,16 @@ public final class ContinuousBatcher implements TokenSource, AutoCloseable {
         }
     }
 
-    private static void failAll(List<Sequence> queue, List<Sequence> batch, RuntimeException e) {
+    private static void failAll(List<Sequence> queue, Group[] group, List<Sequence> batch, RuntimeException e) {
         queue.forEach(s -> s.fail(e));
         batch.forEach(s -> s.fail(e));
         queue.clear();
         batch.clear();
+        if (group[0] != null) {
+            group[0].rows.forEach(s -> s.fail(e));
+            group[0].close();
+            group[0] = null;
+        }
     }
 
     /** One turn of the loop: a prompt chunk of the joining group, the boundary, a decode step. */
@@ -393,19 +417,15 @@ public final class ContinuousBatcher implements TokenSource, AutoCloseable {
             int n = Math.min(queue.size(), maxBatch - batch.size());
             List<Sequence> rows = new ArrayList<>(queue.subList(0, n));
             queue.subList(0, n).clear();
-            group[0] = new Group(rows, model.newCache(manager));
+            group[0] = new Group(rows, newCache());
         }
-        Group joined = null;
         if (group[0] != null && prefillChunk(group[0])) {
-            joined = group[0];
+            Group joined = group[0];
+            boundary(cache, batch, joined); // on failure still group[0]: failAll fails its rows
             group[0] = null;
-        }
-        try {
-            boundary(cache, batch, joined);
-        } finally {
-            if (joined != null) {
-                joined.close();
-            }
+            joined.close();
+        } else {
+            boundary(cache, batch, null);
         }
         if (!batch.isEmpty()) {
             decode(cache, batch);

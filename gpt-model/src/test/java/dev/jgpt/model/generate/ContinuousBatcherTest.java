@@ -122,6 +122,22 @@ class ContinuousBatcherTest {
         }
     }
 
+    /** A listener that throws frees its row (the caller is gone), and the batch goes on. */
+    @Test
+    void aListenerThatThrowsCancelsItsSequence() throws Exception {
+        try (LanguageModel lm = load("gpt2"); ContinuousBatcher batcher = new ContinuousBatcher(lm, 4, 64)) {
+            SamplingConfig forty = SamplingConfig.greedy(40);
+            ContinuousBatcher.Sequence broken = batcher.submit(new long[] {6109, 3626}, forty);
+            ContinuousBatcher.Sequence fine = batcher.submit(new long[] {6100, 345}, forty);
+            assertThatThrownBy(() -> broken.await(id -> {
+                throw new IllegalStateException("socket closed");
+            })).hasMessage("socket closed");
+            assertThat(fine.await(null)).containsExactly(new Generator(lm).generate(new long[] {6100, 345}, forty, null));
+            awaitIdle(batcher);
+            assertThat(batcher.stats().running()).isZero();
+        }
+    }
+
     @Test
     void endIdsStopEachSequenceOnItsOwn() {
         try (LanguageModel lm = load("gpt2"); ContinuousBatcher batcher = new ContinuousBatcher(lm, 4, 8)) {
@@ -145,6 +161,10 @@ class ContinuousBatcherTest {
                     .hasMessageContaining("outside the vocabulary");
             assertThatThrownBy(() -> batcher.submit(new long[context - 2], SamplingConfig.greedy(3)))
                     .hasMessageContaining("together exceed the " + context + " tokens a sequence may have");
+            assertThatThrownBy(() -> batcher.submit(new long[] {1, 2, 3}, SamplingConfig.greedy(Integer.MAX_VALUE)))
+                    .hasMessageContaining("together exceed"); // no int overflow past the check
+            assertThat(batcher.submit(new long[] {1, 2, 3}, SamplingConfig.greedy(0)).await(null))
+                    .isEmpty(); // as Generator: nothing asked, nothing generated
             assertThatThrownBy(() -> new ContinuousBatcher(lm, 0, 8)).hasMessageContaining("maxBatch");
             assertThatThrownBy(() -> new ContinuousBatcher(lm, 2, 8, context + 1))
                     .hasMessageContaining("maxLength must be in 1.." + context);
