@@ -59,8 +59,12 @@ class HalfPrecisionTest {
     void fp16BatchesOfDifferentLengthsGiveEachPromptsTokens() {
         TinyGpt2Fixture fx = TinyGpt2Fixture.load();
         try (LanguageModel lm = LanguageModel.load(fx.dir, Device.cpu())) {
-            org.junit.jupiter.api.Assumptions.assumeFalse(lm.manager().getEngine().getEngineName().equals("MXNet"),
-                    "DJL's MXNet engine has no float16 (the test above checks its error)");
+            if (lm.manager().getEngine().getEngineName().equals("MXNet")) {
+                // DJL's MXNet engine has no float16: the one clear error, as above
+                assertThatThrownBy(() -> lm.toDataType(DataType.FLOAT16))
+                        .hasMessageContaining("MXNet engine cannot run this model in float16");
+                return;
+            }
             try (LanguageModel fp16 = lm.toDataType(DataType.FLOAT16);
                     dev.jgpt.model.generate.ContinuousBatcher batcher =
                             new dev.jgpt.model.generate.ContinuousBatcher(fp16, 4, 3)) {
