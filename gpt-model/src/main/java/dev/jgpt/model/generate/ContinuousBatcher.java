@@ -443,41 +443,27 @@ public final class ContinuousBatcher implements TokenSource, AutoCloseable {
         long[] ids = new long[b * t];
         long[] positions = new long[b * t];
         boolean[] real = new boolean[b * end];
-        boolean padded = false;
         for (int r = 0; r < b; r++) {
             long[] prompt = g.rows.get(r).prompt;
             int start = g.start(r);
-            padded |= start > 0;
-            for (int j = g.done; j < end; j++) {
-                if (j >= start) {
-                    ids[r * t + j - g.done] = prompt[j - start];
-                    positions[r * t + j - g.done] = j - start;
-                }
+            for (int j = Math.max(g.done, start); j < end; j++) {
+                ids[r * t + j - g.done] = prompt[j - start];
+                positions[r * t + j - g.done] = j - start;
             }
             Arrays.fill(real, r * end + Math.min(start, end), (r + 1) * end, true);
         }
-        try (NDManager scope = manager.newSubManager()) {
-            ForwardState state = ForwardState.inference().withCache(g.cache);
-            if (padded) {
-                // prompts of different lengths, left-padded: each row's own positions, padding hidden
-                state = state.withPositions(scope.create(positions).reshape(b, t))
-                        .withPaddingMask(ForwardState.paddingMask(scope.create(real).reshape(b, end)));
-            }
-            NDArray x = scope.create(ids).reshape(b, t);
-            g.done = end;
-            if (end < g.length) {
-                model.hidden(ps, x, state);
-                return false;
-            }
-            float[] flat = model.lastLogits(ps, x, state).toType(DataType.FLOAT32, false).toFloatArray();
-            int v = flat.length / b;
-            for (int r = 0; r < b; r++) {
-                Sequence s = g.rows.get(r);
-                s.cached = s.prompt.length;
-                s.accept(s.sampler.next(Arrays.copyOfRange(flat, r * v, (r + 1) * v)));
-            }
-            return true;
+        // prompts of different lengths run left-padded: each row's own positions, padding hidden
+        float[][] logits = RowBatch.lastLogits(model, ps, manager, g.cache, ids, positions, real, b, end == g.length);
+        g.done = end;
+        if (logits == null) {
+            return false;
         }
+        for (int r = 0; r < b; r++) {
+            Sequence s = g.rows.get(r);
+            s.cached = s.prompt.length;
+            s.accept(s.sampler.next(logits[r]));
+        }
+        return true;
     }
 
     /** Ended and cancelled sequences leave; the rows of {@code joined} (if any) that go on join. */
@@ -524,31 +510,18 @@ public final class ContinuousBatcher implements TokenSource, AutoCloseable {
         long[] feed = new long[b];
         long[] positions = new long[b];
         boolean[] real = new boolean[b * keys];
-        boolean padded = false;
         for (int i = 0; i < b; i++) {
             Sequence s = batch.get(i);
             feed[i] = s.last;
             positions[i] = s.cached;
-            int start = length - s.cached;
-            padded |= start > 0;
-            Arrays.fill(real, i * keys + start, (i + 1) * keys, true);
+            // rows of different lengths: each row's own positions, the others' front padding hidden
+            Arrays.fill(real, i * keys + length - s.cached, (i + 1) * keys, true);
         }
-        float[] flat;
-        try (NDManager scope = manager.newSubManager()) {
-            ForwardState state = ForwardState.inference().withCache(cache);
-            if (padded) {
-                // rows of different lengths: each row's own positions, the others' padding hidden
-                state = state.withPositions(scope.create(positions).reshape(b, 1))
-                        .withPaddingMask(ForwardState.paddingMask(scope.create(real).reshape(b, keys)));
-            }
-            NDArray ids = scope.create(feed).reshape(b, 1);
-            flat = model.lastLogits(ps, ids, state).toType(DataType.FLOAT32, false).toFloatArray();
-        }
-        int v = flat.length / b;
+        float[][] logits = RowBatch.lastLogits(model, ps, manager, cache, feed, positions, real, b, true);
         for (int i = 0; i < b; i++) {
             Sequence s = batch.get(i);
             s.cached++;
-            s.accept(s.sampler.next(Arrays.copyOfRange(flat, i * v, (i + 1) * v)));
+            s.accept(s.sampler.next(logits[i]));
         }
         lastBatchSize = b;
         steps++;

@@ -184,23 +184,11 @@ public final class Generator implements TokenSource {
 
     private float[][] batchLogits(long[] feed, long[] positions, int b, int t, boolean[][] real,
             int keys, KvCache cache) {
-        try (NDManager scope = manager.newSubManager()) {
-            NDArray ids = scope.create(feed).reshape(b, t);
-            NDArray pos = scope.create(positions).reshape(b, t);
-            boolean[] mask = new boolean[b * keys];
-            for (int i = 0; i < b; i++) {
-                System.arraycopy(real[i], 0, mask, i * keys, keys);
-            }
-            ForwardState state = ForwardState.inference().withCache(cache).withPositions(pos)
-                    .withPaddingMask(ForwardState.paddingMask(scope.create(mask).reshape(b, keys)));
-            float[] flat = model.lastLogits(ps, ids, state).toType(DataType.FLOAT32, false).toFloatArray();
-            int v = flat.length / b;
-            float[][] rows = new float[b][];
-            for (int i = 0; i < b; i++) {
-                rows[i] = Arrays.copyOfRange(flat, i * v, (i + 1) * v);
-            }
-            return rows;
+        boolean[] mask = new boolean[b * keys];
+        for (int i = 0; i < b; i++) {
+            System.arraycopy(real[i], 0, mask, i * keys, keys);
         }
+        return RowBatch.lastLogits(model, ps, manager, cache, feed, positions, mask, b, true);
     }
 
     private void checkPrompt(long[] prompt, String what) {
