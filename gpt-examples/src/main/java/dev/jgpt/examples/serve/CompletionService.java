@@ -126,11 +126,7 @@ public final class CompletionService implements AutoCloseable {
 
         /** The service for {@code lm} under this scheduling. */
         public CompletionService open(LanguageModel lm, Tokenizer tokenizer) {
-            int length = maxLength == 0 ? lm.config().contextLength() : maxLength;
-            if (length > lm.config().contextLength()) {
-                throw new IllegalArgumentException("The longest request (" + length + " tokens) cannot exceed the"
-                        + " model's context of " + lm.config().contextLength() + " tokens");
-            }
+            int length = maxLength == 0 ? lm.config().contextLength() : maxLength; // checked by the service
             return scheduler == Scheduler.BATCH
                     ? new CompletionService(lm, tokenizer, new ContinuousBatcher(lm, concurrency, prefillChunk, length),
                             length)
