@@ -36,6 +36,35 @@ public interface TokenIds extends AutoCloseable {
         return out;
     }
 
+    /**
+     * A view of ids {@code from .. to - 1} (nothing copied). Closing the view does nothing: the
+     * stream it views stays open, and is closed by its owner.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= from <= to <= length()}
+     */
+    default TokenIds slice(long from, long to) {
+        TokenIds whole = this;
+        long n = length();
+        if (from < 0 || from > to || to > n) {
+            throw new IndexOutOfBoundsException("slice " + from + ".." + to + " of " + n + " ids");
+        }
+        return new TokenIds() {
+            @Override
+            public long length() {
+                return to - from;
+            }
+
+            @Override
+            public void copy(long at, long[] dst, int offset, int count) {
+                if (at < 0 || count < 0 || at > to - from - count) {
+                    throw new IndexOutOfBoundsException("ids " + at + ".." + (at + count) + " of a slice of "
+                            + (to - from));
+                }
+                whole.copy(from + at, dst, offset, count);
+            }
+        };
+    }
+
     /** The ids of an array (not copied). */
     static TokenIds of(long[] ids) {
         return new TokenIds() {
