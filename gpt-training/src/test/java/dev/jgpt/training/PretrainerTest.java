@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import dev.jgpt.datasets.TokenIds;
+import dev.jgpt.datasets.TokenShards;
 import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.gpt2.GptConfig;
 import dev.jgpt.model.testing.FloatArrays;
@@ -15,6 +17,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -229,6 +233,81 @@ class PretrainerTest {
                 }
             }).train(lm, trainIds, valIds, null).steps();
             assertThat(steps).startsWith(2L, 4L, 6L).endsWith(total);
+        }
+    }
+
+    /** Every parameter's values, by name. */
+    private static Map<String, float[]> allWeights(LanguageModel lm) {
+        Map<String, float[]> out = new TreeMap<>();
+        for (var p : lm.block().namedParameters().entrySet()) {
+            out.put(p.getKey(), p.getValue().getArray().toFloatArray());
+        }
+        return out;
+    }
+
+    @Test
+    void aRunOnTokenShardsEqualsTheSameIdsInMemoryBitForBit() {
+        // three documents in two shards and an empty one, joined by end-of-text
+        String text = trainText();
+        String[] docs = {text.substring(0, 1500), text.substring(1500, 2600), text.substring(2600)};
+        long sep = 50256;
+        Path dir = tmp.resolve("shards");
+        List<TokenShards.Shard> shards = new ArrayList<>();
+        List<Long> joined = new ArrayList<>();
+        int[][] groups = {{0, 1}, {}, {2}};
+        for (int k = 0; k < groups.length; k++) {
+            try (TokenShards.ShardWriter w = TokenShards.writer(dir, "part-0000" + k + ".u32", sep)) {
+                for (int d : groups[k]) {
+                    long[] ids = tokenizer.encode(docs[d]);
+                    w.add(ids);
+                    if (!joined.isEmpty()) {
+                        joined.add(sep);
+                    }
+                    Arrays.stream(ids).forEach(joined::add);
+                }
+                shards.add(w.finish());
+            }
+        }
+        TokenShards.writeIndex(dir, new TokenShards.Index("gpt2", tokenizer.vocabSize(), sep, shards));
+        long[] all = joined.stream().mapToLong(Long::longValue).toArray();
+        int cut = (int) (0.9 * all.length);
+
+        PretrainConfig cfg = config(1, 2, 1, 0.1f).toBuilder().evaluation(4, 1).checkpointEvery(0).sample("x", 0).build();
+        Pretrainer.Result inMemory;
+        Map<String, float[]> memoryWeights;
+        try (LanguageModel lm = fresh(0.1f)) {
+            inMemory = new Pretrainer(cfg, tokenizer, tmp.resolve("memory"), null).train(lm,
+                    TokenIds.of(Arrays.copyOfRange(all, 0, cut)), TokenIds.of(Arrays.copyOfRange(all, cut, all.length)),
+                    null);
+            memoryWeights = allWeights(lm);
+        }
+        Pretrainer.Result fromShards;
+        Map<String, float[]> shardWeights;
+        try (TokenIds ids = TokenShards.open(dir); LanguageModel lm = fresh(0.1f)) {
+            assertThat(ids.length()).isEqualTo(all.length);
+            long shardCut = (long) (0.9 * ids.length());
+            fromShards = new Pretrainer(cfg, tokenizer, tmp.resolve("sharded"), null).train(lm,
+                    ids.slice(0, shardCut), ids.slice(shardCut, ids.length()), null);
+            shardWeights = allWeights(lm);
+        }
+        assertThat(fromShards.steps()).isEqualTo(inMemory.steps()).isGreaterThan(10);
+        assertThat(fromShards.tokensSeen()).isEqualTo(inMemory.tokensSeen());
+        assertThat(fromShards.evaluations()).hasSameSizeAs(inMemory.evaluations()).hasSizeGreaterThan(2);
+        for (int i = 0; i < inMemory.evaluations().size(); i++) {
+            Evaluation a = fromShards.evaluations().get(i);
+            Evaluation b = inMemory.evaluations().get(i);
+            assertThat(a.trainLoss()).as("train loss %d", i).isEqualTo(b.trainLoss());
+            assertThat(a.validationLoss()).as("validation loss %d", i).isEqualTo(b.validationLoss());
+        }
+        assertThat(shardWeights.keySet()).isEqualTo(memoryWeights.keySet()).hasSizeGreaterThan(10);
+        memoryWeights.forEach((name, w) -> FloatArrays.assertBitEqual(shardWeights.get(name), w));
+    }
+
+    private static String trainText() {
+        try {
+            return Files.readString(TestData.dataset("the-verdict.txt")).substring(0, 4000);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

@@ -3,7 +3,9 @@ package dev.jgpt.examples.cli;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import dev.jgpt.datasets.CorpusTokenizer;
+import dev.jgpt.datasets.DatasetException;
 import dev.jgpt.datasets.TokenIds;
+import dev.jgpt.datasets.TokenShards;
 import dev.jgpt.model.Engines;
 import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.tokenizer.Tokenizer;
@@ -22,7 +24,8 @@ import picocli.CommandLine;
 
 /** {@code jgpt pretrain}: train a GPT on unlabelled text. */
 @Command(name = "pretrain", mixinStandardHelpOptions = true, defaultValueProvider = BookDefaults.Pretrain.class,
-        description = "Pretrain a GPT on a text file, a folder of .txt files, or the bundled the-verdict.")
+        description = "Pretrain a GPT on a text file, a folder of .txt files, a token shard folder (index.json),"
+                + " or the bundled the-verdict.")
 final class PretrainCommand implements Callable<Integer> {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -56,7 +59,8 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--sample-every", description = "Also sample every N steps; 0: at epoch ends only (default: ${DEFAULT-VALUE}).")
     int sampleEvery;
 
-    @Option(names = "--train-ratio", defaultValue = "0.9", description = "Training share of the text's characters (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--train-ratio", defaultValue = "0.9", description = "Training share of the text's characters"
+            + " (of a token shard folder's tokens) (default: ${DEFAULT-VALUE}).")
     double trainRatio;
 
     @Option(names = "--devices", split = ",",
@@ -80,10 +84,10 @@ final class PretrainCommand implements Callable<Integer> {
         }
         Optional<Path> checkpoint = training.checkpoint();
         try (Tokenizer tokenizer = fresh.startingTokenizer(init, checkpoint);
-                CorpusTokenizer.Split split = CorpusTokenizer.tokenize(data.resolve(), tokenizer, trainRatio,
-                        training.out.resolve(TOKENS_DIR));
+                Corpus split = corpus(data.resolve(), tokenizer);
                 LanguageModel lm = fresh.startingModel(init, checkpoint, modelDevice(), training.seed,
                         contextLength)) {
+            split.checkFits(lm.config().vocabSize());
             TokenIds trainIds = split.train();
             TokenIds valIds = split.validation();
             outWriter.printf(Locale.ROOT, "%s%n%,d parameters; %,d training and %,d validation tokens;"
@@ -134,6 +138,53 @@ final class PretrainCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * The training and validation ids of {@code source}: a token shard folder's ids split at
+     * {@code (long) (trainRatio * tokens)}, else the text tokenized and split at that share of
+     * its characters.
+     */
+    private Corpus corpus(Path source, Tokenizer tokenizer) {
+        if (!TokenShards.isShardFolder(source)) {
+            CorpusTokenizer.Split split = CorpusTokenizer.tokenize(source, tokenizer, trainRatio,
+                    training.out.resolve(TOKENS_DIR));
+            return new Corpus(split.train(), split.validation(), split, null, -1);
+        }
+        if (!(trainRatio > 0 && trainRatio < 1)) {
+            throw new IllegalArgumentException("The train ratio must be in (0, 1), got " + trainRatio);
+        }
+        TokenShards.Index index = TokenShards.readIndex(source);
+        if (index.vocabSize() != tokenizer.vocabSize()) {
+            throw new DatasetException(source + " holds ids of a " + index.vocabSize() + "-token vocabulary (tokenizer "
+                    + index.tokenizer() + "), not the " + tokenizer.vocabSize() + " of this run's tokenizer");
+        }
+        TokenIds all = TokenShards.open(source);
+        long cut = (long) (trainRatio * all.length());
+        return new Corpus(all.slice(0, cut), all.slice(cut, all.length()), all, source, index.vocabSize());
+    }
+
+    /**
+     * The ids a run trains and validates on, and what to close when it ends.
+     *
+     * @param shards the shard folder, or null for text
+     * @param vocabSize the shards' vocabulary size (-1 for text)
+     */
+    private record Corpus(TokenIds train, TokenIds validation, AutoCloseable owner, Path shards, long vocabSize)
+            implements AutoCloseable {
+
+        /** Refuses shards with ids the model has no embedding for. */
+        void checkFits(int modelVocabSize) {
+            if (shards != null && vocabSize > modelVocabSize) {
+                throw new DatasetException(shards + " holds ids of a " + vocabSize + "-token vocabulary, more than the "
+                        + modelVocabSize + " of the model");
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            owner.close();
+        }
     }
 
     /** The training devices: {@code --devices}, else the model's {@code --device}. */

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jgpt.datasets.DataResolver;
 import dev.jgpt.datasets.DataSource;
+import dev.jgpt.datasets.TokenShards;
 import dev.jgpt.model.testing.TestData;
+import dev.jgpt.model.tokenizer.Gpt2Tokenizer;
 import dev.jgpt.training.TrainingCheckpoint;
 import java.io.File;
 import java.nio.file.Files;
@@ -13,6 +15,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -104,6 +107,51 @@ class PretrainCommandTest {
     /** The line that counts the training and validation tokens. */
     private static String tokenLine(String out) {
         return out.lines().filter(l -> l.contains("validation tokens")).findFirst().orElse("(none)");
+    }
+
+    @Test
+    void aShardFolderTrainsOnItsTokensAndAnotherVocabularyIsOneClearError() throws Exception {
+        // the-verdict's two halves as two documents, in two shards, as the Spark tokenize job writes them
+        String text = Files.readString(TestData.dataset("the-verdict.txt"));
+        Path shards = tmp.resolve("shards");
+        long tokens;
+        try (Gpt2Tokenizer tokenizer = Gpt2Tokenizer.builtIn()) {
+            List<TokenShards.Shard> written = new ArrayList<>();
+            String[] halves = {text.substring(0, text.length() / 2), text.substring(text.length() / 2)};
+            for (int k = 0; k < 2; k++) {
+                try (TokenShards.ShardWriter w = TokenShards.writer(shards, "part-0000" + k + ".u32", 50256)) {
+                    w.add(tokenizer.encode(halves[k]));
+                    written.add(w.finish());
+                }
+            }
+            TokenShards.Index index = new TokenShards.Index("gpt2", tokenizer.vocabSize(), 50256, written);
+            TokenShards.writeIndex(shards, index);
+            tokens = index.tokens() + 1; // the separator the reader puts between the shards
+        }
+        long train = (long) (0.8 * tokens);
+        List<String> common = List.of("pretrain", "--data", shards.toString(), "--model-size", "tiny",
+                "--context-length", "64", "--epochs", "1", "--eval-every", "50", "--eval-batches", "1",
+                "--sample-tokens", "0", "--train-ratio", "0.8");
+        List<String> run = new ArrayList<>(common);
+        run.addAll(List.of("--out", tmp.resolve("run").toString()));
+        JgptCliTest.Result r = JgptCliTest.run(run.toArray(new String[0]));
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(tokenLine(r.out())).contains(String.format(Locale.ROOT, "; %,d training and %,d validation tokens;",
+                train, tokens - train));
+        assertThat(r.out()).contains("done: ");
+        assertThat(TrainingCheckpoint.find(tmp.resolve("run"))).isPresent();
+        assertThat(tmp.resolve("run").resolve(".tokens")).doesNotExist();
+
+        // ids of another tokenizer's vocabulary: one error naming the folder, nothing trained
+        Path index = shards.resolve(TokenShards.INDEX);
+        Files.writeString(index, Files.readString(index).replace("\"vocab_size\": 50257", "\"vocab_size\": 151669"));
+        List<String> other = new ArrayList<>(common);
+        other.addAll(List.of("--out", tmp.resolve("other").toString()));
+        JgptCliTest.Result mismatch = JgptCliTest.run(other.toArray(new String[0]));
+        assertThat(mismatch.code()).isEqualTo(1);
+        assertThat(mismatch.err().strip()).startsWith("error: " + shards + " holds ids of a 151669-token vocabulary"
+                + " (tokenizer gpt2), not the 50257 of this run's tokenizer").doesNotContain("\n");
+        assertThat(tmp.resolve("other").resolve("checkpoint")).doesNotExist();
     }
 
     @Test
