@@ -270,6 +270,54 @@ public final class TextClassifier implements AutoCloseable {
     }
 
     /**
+     * Classifies {@code texts} together: one forward pass over their ids, each cut to {@link
+     * #maxLength()} and right-padded with the tokenizer's pad id to the longest (the causal mask
+     * keeps the padding out of every real token, and each row is read at its last real token), so
+     * each prediction is {@link #classify(String)}'s for that text, up to float rounding.
+     *
+     * @throws IllegalArgumentException naming the first text that is empty
+     */
+    public List<Prediction> classify(List<String> texts) {
+        long[][] ids = new long[texts.size()][];
+        int longest = 0;
+        for (int i = 0; i < ids.length; i++) {
+            long[] t = tokenizer.encode(texts.get(i));
+            if (t.length == 0) {
+                throw new IllegalArgumentException("Cannot classify an empty text (text " + i + " of " + ids.length + ")");
+            }
+            ids[i] = Arrays.copyOf(t, Math.min(t.length, maxLength));
+            longest = Math.max(longest, ids[i].length);
+        }
+        if (ids.length == 0) {
+            return List.of();
+        }
+        long[] flat = new long[ids.length * longest];
+        Arrays.fill(flat, tokenizer.padId());
+        long[] lengths = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            System.arraycopy(ids[i], 0, flat, i * longest, ids[i].length);
+            lengths[i] = ids[i].length;
+        }
+        try (NDManager scope = model.getNDManager().newSubManager()) {
+            NDArray x = scope.create(flat).reshape(ids.length, longest);
+            float[] p = logits(x, scope.create(lengths)).softmax(1).toFloatArray();
+            int k = labels.size();
+            List<Prediction> out = new java.util.ArrayList<>(ids.length);
+            for (int i = 0; i < ids.length; i++) {
+                float[] row = Arrays.copyOfRange(p, i * k, (i + 1) * k);
+                int best = 0;
+                for (int j = 1; j < k; j++) {
+                    if (row[j] > row[best]) {
+                        best = j;
+                    }
+                }
+                out.add(new Prediction(labels.get(best), best, row[best], row));
+            }
+            return out;
+        }
+    }
+
+    /**
      * Class logits in inference mode.
      *
      * @param ids right-padded token ids {@code (B, T)}

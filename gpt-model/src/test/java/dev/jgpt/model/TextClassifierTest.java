@@ -50,6 +50,24 @@ class TextClassifierTest {
     }
 
     @Test
+    void aBatchOfTextsGivesEachTextsOwnPrediction() {
+        List<String> texts = List.of("Free entry in a weekly competition to win tickets", "Ok lar",
+                "Sorry, I'll call later in the meeting, see you there tonight", "WINNER!! claim your prize now");
+        try (TextClassifier c = TextClassifier.create(CFG, LABELS, 10, device(), 4, InitStyle.GPT2)) {
+            List<TextClassifier.Prediction> batch = c.classify(texts);
+            assertThat(batch).hasSize(texts.size());
+            for (int i = 0; i < texts.size(); i++) {
+                TextClassifier.Prediction alone = c.classify(texts.get(i));
+                assertThat(batch.get(i).label()).isEqualTo(alone.label());
+                assertThat(FloatArrays.maxAbsDiff(batch.get(i).probabilities(), alone.probabilities())).isLessThan(1e-5);
+            }
+            assertThat(c.classify(List.of())).isEmpty();
+            assertThatThrownBy(() -> c.classify(List.of("Ok lar", ""))).hasMessage("Cannot classify an empty text"
+                    + " (text 1 of 2)");
+        }
+    }
+
+    @Test
     void startsFromTheLanguageModelsWeights() {
         try (LanguageModel lm = LanguageModel.create(CFG, device(), 5);
                 TextClassifier c = TextClassifier.fromLanguageModel(lm, LABELS, 16, 9);
