@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "jgpt-spark", mixinStandardHelpOptions = true,
         description = "jgpt's Spark jobs: batch generation, classification and corpus tokenization.",
-        subcommands = {SparkJobs.Generate.class, SparkJobs.Classify.class, SparkJobs.Tokenize.class})
+        subcommands = {SparkJobs.Generate.class, SparkJobs.Classify.class, SparkJobs.Tokenize.class, SparkBench.class})
 public final class SparkJobs implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
