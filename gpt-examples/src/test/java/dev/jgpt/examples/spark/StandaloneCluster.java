@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.jar.Attributes;
@@ -159,7 +160,7 @@ public final class StandaloneCluster implements AutoCloseable {
         executor.destroyForcibly();
         try {
             executor.onExit().get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             throw new IllegalStateException(e);
         }
         return executor.pid();
@@ -195,8 +196,8 @@ public final class StandaloneCluster implements AutoCloseable {
     }
 
     /**
-     * The Master first, so that no new executor is launched, then the Worker's children seen before
-     * the Worker goes (after, they would no longer be its descendants), then the Worker.
+     * SIGKILL for all: the Master first, so that it has no new executor launched, then the Worker
+     * and the children it had just before (after, they are no longer its descendants).
      */
     private synchronized void killAll() {
         List<ProcessHandle> all = new ArrayList<>();
@@ -318,7 +319,7 @@ public final class StandaloneCluster implements AutoCloseable {
      * The test class path: surefire runs tests from a jar whose manifest holds it, so
      * {@code java.class.path} may be that jar alone; surefire gives the real one as a property.
      */
-    static String testClassPath() {
+    private static String testClassPath() {
         String cp = System.getProperty("surefire.test.class.path");
         return cp != null && !cp.isEmpty() ? cp : System.getProperty("java.class.path");
     }

@@ -141,7 +141,7 @@ class StandaloneClusterTest {
             assertThat(pids).as("rows from the killed executor and from its replacement").contains(killed)
                     .hasSizeGreaterThan(1);
         } catch (Exception | AssertionError e) {
-            throw new AssertionError(e.getMessage() + "\n" + cluster.logTails(), e);
+            throw new AssertionError(e + "\n" + cluster.logTails(), e);
         } finally {
             driver.shutdownNow();
             spark.stop();
