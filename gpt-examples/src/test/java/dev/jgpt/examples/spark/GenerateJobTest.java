@@ -118,11 +118,11 @@ class GenerateJobTest {
     void greedyRowsAreWhatGenerateGivesEachPromptAlone() {
         Dataset<Row> input = prompts(ROWS).cache();
         GenerateJob job = new GenerateJob(spark, GenerateJob.Settings.of(ModelLocation.of(model.toString()))
-                .withMaxNewTokens(6).withGreedy(true));
-        Map<Long, String> errors = assertSameAsAlone(job.apply(input), input.collectAsList(), 6, 0f, null, 42, job);
+                .withMaxNewTokens(4).withGreedy(true));
+        Map<Long, String> errors = assertSameAsAlone(job.apply(input), input.collectAsList(), 4, 0f, null, 42, job);
         assertThat(errors).containsOnlyKeys((long) ROWS, ROWS + 1L, ROWS + 2L)
                 .containsEntry((long) ROWS, "no prompt (null)").containsEntry(ROWS + 1L, "the prompt is empty")
-                .containsEntry(ROWS + 2L, "the prompt (131 tokens) and max_new_tokens (6) exceed the model's"
+                .containsEntry(ROWS + 2L, "the prompt (131 tokens) and max_new_tokens (4) exceed the model's"
                         + " context of 128 tokens");
     }
 
@@ -130,8 +130,8 @@ class GenerateJobTest {
     void seededRowsAreWhatGenerateGivesEachPromptWithThatSeed() {
         Dataset<Row> input = prompts(ROWS).cache();
         GenerateJob job = new GenerateJob(spark, GenerateJob.Settings.of(ModelLocation.of(model.toString()))
-                .withMaxNewTokens(5).withSampling(0.9f, 20, null, 1234));
-        assertSameAsAlone(job.apply(input), input.collectAsList(), 5, 0.9f, 20, 1234, job);
+                .withMaxNewTokens(4).withSampling(0.9f, 20, null, 1234));
+        assertSameAsAlone(job.apply(input), input.collectAsList(), 4, 0.9f, 20, 1234, job);
     }
 
     @Test

@@ -15,7 +15,7 @@ final class LocalSpark {
     private LocalSpark() {}
 
     static synchronized SparkSession session() {
-        if (session == null) {
+        if (session == null || session.sparkContext().isStopped()) {
             session = SparkSession.builder().master("local[2]").appName("jgpt-tests")
                     .config("spark.ui.enabled", "false")
                     .config("spark.sql.shuffle.partitions", "4")
@@ -26,6 +26,16 @@ final class LocalSpark {
             Runtime.getRuntime().addShutdownHook(new Thread(s::stop));
         }
         return session;
+    }
+
+    /** Stops the shared session (a test that needs a session of its own, on a cluster, calls this first). */
+    static synchronized void stop() {
+        if (session != null) {
+            session.stop();
+            session = null;
+        }
+        SparkSession.clearActiveSession();
+        SparkSession.clearDefaultSession();
     }
 
     /** What {@code jgpt ARGS} printed and returned, in this JVM. */
