@@ -278,10 +278,28 @@ public final class TextClassifier implements AutoCloseable {
      * @throws IllegalArgumentException naming the first text that is empty
      */
     public List<Prediction> classify(List<String> texts) {
-        long[][] ids = new long[texts.size()][];
+        List<long[]> ids = new java.util.ArrayList<>(texts.size());
+        for (int i = 0; i < texts.size(); i++) {
+            long[] t = tokenizer.encode(texts.get(i));
+            if (t.length == 0) {
+                throw new IllegalArgumentException("Cannot classify an empty text (text " + i + " of " + texts.size() + ")");
+            }
+            ids.add(t);
+        }
+        return classifyTokens(ids);
+    }
+
+    /**
+     * {@link #classify(List)} of texts already tokenized with {@link #tokenizer()} (each cut to
+     * {@link #maxLength()} here); texts of similar lengths together waste the least on padding.
+     *
+     * @throws IllegalArgumentException naming the first empty row
+     */
+    public List<Prediction> classifyTokens(List<long[]> tokens) {
+        long[][] ids = new long[tokens.size()][];
         int longest = 0;
         for (int i = 0; i < ids.length; i++) {
-            long[] t = tokenizer.encode(texts.get(i));
+            long[] t = tokens.get(i);
             if (t.length == 0) {
                 throw new IllegalArgumentException("Cannot classify an empty text (text " + i + " of " + ids.length + ")");
             }

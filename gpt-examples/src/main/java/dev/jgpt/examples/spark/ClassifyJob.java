@@ -4,7 +4,7 @@ import dev.jgpt.model.Engines;
 import dev.jgpt.model.TextClassifier;
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -19,7 +19,8 @@ import org.apache.spark.sql.types.StructType;
  * Classification as a Spark job: a column of texts in, {@code label}, {@code probability} and
  * {@code error} out, from a classifier folder made by {@code jgpt finetune-classifier}. Each
  * executor JVM loads the classifier once ({@link ExecutorModels}); a task classifies its rows
- * {@code batchSize} at a time in one padded forward pass ({@link TextClassifier#classify(List)}),
+ * {@code batchSize} at a time in one padded forward pass ({@link TextClassifier#classifyTokens}),
+ * texts of similar lengths together (sorted within windows of {@code 8 x batchSize} rows),
  * so a row's label and probability are what {@code jgpt classify} prints for its text (texts
  * longer than the classifier's length are cut, as there). A null or empty text gets an {@code
  * error} instead and is counted; the job goes on.
@@ -103,11 +104,53 @@ public final class ClassifyJob {
         return counters.summary();
     }
 
+    /**
+     * An executor's classifier and the one thread that runs its forward passes: the executor's
+     * tasks share the weights, and the engine sees one calling thread whatever threads Spark runs
+     * tasks on (native memory grew by gigabytes when two task threads took turns on it).
+     */
+    static final class Loaded implements AutoCloseable {
+        final TextClassifier classifier;
+        private final java.util.concurrent.ExecutorService forward =
+                java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                    Thread t = new Thread(r, "jgpt-classify");
+                    t.setDaemon(true);
+                    return t;
+                });
+
+        Loaded(TextClassifier classifier) {
+            this.classifier = classifier;
+        }
+
+        List<TextClassifier.Prediction> classify(List<long[]> ids) {
+            try {
+                return forward.submit(() -> classifier.classifyTokens(ids)).get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Interrupted while classifying", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+            }
+        }
+
+        @Override
+        public void close() {
+            forward.shutdown();
+            try {
+                forward.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            classifier.close();
+        }
+    }
+
     private static Iterator<Row> classify(Iterator<Row> rows, Settings s, JobCounters counters, int textIndex) {
-        TextClassifier classifier = ExecutorModels.get(s.key(), TextClassifier.class, () -> {
+        Loaded loaded = ExecutorModels.get(s.key(), Loaded.class, () -> {
             counters.modelLoaded();
-            return TextClassifier.load(s.model().resolve(), Engines.device(s.device()));
+            return new Loaded(TextClassifier.load(s.model().resolve(), Engines.device(s.device())));
         });
+        TextClassifier classifier = loaded.classifier;
         return new Iterator<>() {
             private final List<Row> ready = new ArrayList<>();
             private int at;
@@ -135,35 +178,44 @@ public final class ClassifyJob {
                 return ready.get(at++);
             }
 
+            /**
+             * Reads up to {@code 8 x batchSize} rows, classifies them in batches of texts of
+             * similar length (less padding), and readies them in input order.
+             */
             private void nextBatch() {
-                List<Row> batch = new ArrayList<>();
-                List<String> texts = new ArrayList<>();
-                List<Integer> ids = new ArrayList<>(); // token counts, or -1 for a row refused
-                while (batch.size() < s.batchSize() && rows.hasNext()) {
+                List<Row> window = new ArrayList<>();
+                List<long[]> tokens = new ArrayList<>(); // null for a row refused
+                while (window.size() < 8 * s.batchSize() && rows.hasNext()) {
                     Row r = rows.next();
-                    batch.add(r);
-                    String text = r.isNullAt(textIndex) ? null : r.getString(textIndex);
-                    int tokens = text == null ? -1 : classifier.tokenizer().encode(text).length;
-                    ids.add(tokens);
-                    if (tokens > 0) {
-                        texts.add(text);
+                    window.add(r);
+                    tokens.add(r.isNullAt(textIndex) ? null : classifier.tokenizer().encode(r.getString(textIndex)));
+                }
+                List<Integer> order = new ArrayList<>();
+                for (int i = 0; i < window.size(); i++) {
+                    if (tokens.get(i) != null && tokens.get(i).length > 0) {
+                        order.add(i);
                     }
                 }
-                List<TextClassifier.Prediction> predictions;
-                synchronized (classifier) { // one forward at a time per executor: its tasks share the weights
-                    predictions = texts.isEmpty() ? Collections.emptyList() : classifier.classify(texts);
+                order.sort(Comparator.comparingInt(i -> tokens.get(i).length));
+                TextClassifier.Prediction[] predictions = new TextClassifier.Prediction[window.size()];
+                for (int from = 0; from < order.size(); from += s.batchSize()) {
+                    List<Integer> batch = order.subList(from, Math.min(order.size(), from + s.batchSize()));
+                    List<long[]> ids = new ArrayList<>();
+                    batch.forEach(i -> ids.add(tokens.get(i)));
+                    List<TextClassifier.Prediction> got = loaded.classify(ids);
+                    for (int k = 0; k < batch.size(); k++) {
+                        predictions[batch.get(k)] = got.get(k);
+                    }
                 }
-                int p = 0;
-                for (int i = 0; i < batch.size(); i++) {
-                    int tokens = ids.get(i);
-                    if (tokens <= 0) {
+                for (int i = 0; i < window.size(); i++) {
+                    TextClassifier.Prediction p = predictions[i];
+                    if (p == null) {
                         counters.row(true, 0, 0);
-                        ready.add(Columns.appendValues(batch.get(i), null, null,
-                                tokens < 0 ? "no text (null)" : "the text is empty"));
+                        ready.add(Columns.appendValues(window.get(i), null, null,
+                                tokens.get(i) == null ? "no text (null)" : "the text is empty"));
                     } else {
-                        TextClassifier.Prediction pred = predictions.get(p++);
-                        counters.row(false, Math.min(tokens, classifier.maxLength()), 0);
-                        ready.add(Columns.appendValues(batch.get(i), pred.label(), (double) pred.probability(), null));
+                        counters.row(false, Math.min(tokens.get(i).length, classifier.maxLength()), 0);
+                        ready.add(Columns.appendValues(window.get(i), p.label(), (double) p.probability(), null));
                     }
                 }
             }

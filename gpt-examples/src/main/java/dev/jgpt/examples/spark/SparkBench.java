@@ -113,8 +113,10 @@ final class SparkBench implements Callable<Integer> {
 
         for (int c : cores) {
             ExecutorModels.closeAll(); // each session's executor loads afresh, and is counted
-            SparkSession spark = SparkSession.builder().master("local[" + c + "]").appName("jgpt spark bench")
-                    .config("spark.ui.enabled", "false").getOrCreate();
+            SparkSession running = SparkJobs.running(); // a caller's session (a test's) is used as it is, once
+            SparkSession spark = running != null ? running : SparkSession.builder().master("local[" + c + "]")
+                    .appName("jgpt spark bench").config("spark.ui.enabled", "false").getOrCreate();
+            String master = spark.sparkContext().master();
             try {
                 StructType schema = new StructType().add("id", DataTypes.LongType).add("text", DataTypes.StringType);
                 List<Row> rows = new ArrayList<>();
@@ -141,27 +143,33 @@ final class SparkBench implements Callable<Integer> {
                     t = System.nanoTime();
                     gj.apply(promptTable).filter("error is null").count();
                     double tokensPerSecond = gj.summary().outputTokens() / ((System.nanoTime() - t) / 1e9);
-                    out.printf(Locale.ROOT, "local[%d] round %d (%s): classify %.1f rows/s (%.2fx single JVM),"
+                    out.printf(Locale.ROOT, "%s round %d (%s): classify %.1f rows/s (%.2fx single JVM),"
                                     + " generate %.1f tokens/s (%.2fx); model loads: classify %d %s, generate %d %s%n",
-                            c, round + 1, round == 0 ? "with loading" : "warm", rowsPerSecond, rowsPerSecond / aloneRows,
+                            master, round + 1, round == 0 ? "with loading" : "warm", rowsPerSecond, rowsPerSecond / aloneRows,
                             tokensPerSecond, tokensPerSecond / aloneTokens, cj.summary().modelLoads(),
                             cj.summary().loadsByExecutor(), gj.summary().modelLoads(), gj.summary().loadsByExecutor());
+                    out.printf(Locale.ROOT, "  RSS now %s%n", rss("VmRSS:"));
                     out.flush();
                 }
             } finally {
-                spark.stop();
+                if (running == null) {
+                    spark.stop();
+                }
                 ExecutorModels.closeAll();
             }
+            if (running != null) {
+                break;
+            }
         }
-        out.printf(Locale.ROOT, "peak RSS of this JVM (driver and executor in local mode): %s%n", peakRss());
+        out.printf(Locale.ROOT, "peak RSS of this JVM (driver and executor in local mode): %s%n", rss("VmHWM:"));
         return 0;
     }
 
-    /** VmHWM of /proc/self/status, where there is one. */
-    static String peakRss() {
+    /** A line of /proc/self/status ({@code VmHWM:} the peak RSS), where there is one. */
+    static String rss(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
+                if (line.startsWith(field)) {
                     long kb = Long.parseLong(line.replaceAll("\\D", ""));
                     return String.format(Locale.ROOT, "%.2f GB", kb / 1e6);
                 }

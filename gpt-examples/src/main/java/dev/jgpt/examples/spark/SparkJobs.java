@@ -60,12 +60,12 @@ public final class SparkJobs implements Runnable {
             }
             try {
                 return b.getOrCreate();
-            } catch (RuntimeException e) {
+            } catch (Exception e) { // SparkException is checked in Scala's eyes only
                 if (String.valueOf(e.getMessage()).contains("A master URL must be set")) {
                     throw new IllegalArgumentException("No Spark master: run under spark-submit or give --master"
                             + " (e.g. local[2])", e);
                 }
-                throw e;
+                throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
             }
         }
 

@@ -47,6 +47,13 @@ import dev.jgpt.training.InstructionFormat;
 import dev.jgpt.training.InstructionResponses;
 import dev.jgpt.training.PretrainConfig;
 import dev.jgpt.training.TextOverlap;
+import dev.jgpt.examples.spark.ClassifyJob;
+import dev.jgpt.examples.spark.GenerateJob;
+import dev.jgpt.examples.spark.ModelLocation;
+import dev.jgpt.examples.spark.TokenizeJob;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -176,6 +183,24 @@ final class DocSnippets {
             System.out.println(batcher.stats() + ", cache at most " + batcher.cacheBytesBound() + " bytes");
             return List.of(first, second, c.text());
         }
+        // end-snippet
+    }
+
+    static void spark(SparkSession spark, Path model, Path classifier, Path out) {
+        // snippet:spark
+        // your session, your table: each job adds its columns, and each executor JVM loads the model once
+        Dataset<Row> tickets = spark.read().parquet(out.resolve("tickets.parquet").toString());
+        GenerateJob answer = new GenerateJob(spark, GenerateJob.Settings.of(ModelLocation.of(model.toString()))
+                .withPromptColumn("question").withMaxNewTokens(64).withSampling(0.7f, 40, null, 1234));
+        answer.apply(tickets).write().parquet(out.resolve("answers.parquet").toString()); // + completion, error, ...
+        System.out.println(answer.summary().describe()); // rows, errors, tokens, model loads per executor
+
+        ClassifyJob triage = new ClassifyJob(spark, ClassifyJob.Settings.of(ModelLocation.ship(spark, classifier))
+                .withTextColumn("question"));                   // shipped: the executors need not see the folder
+        Dataset<Row> labelled = triage.apply(tickets).filter("error IS NULL"); // + label, probability
+
+        TokenizeJob.Result shards = new TokenizeJob(spark, TokenizeJob.Settings.of(ModelLocation.of(model.toString())))
+                .tokenize(tickets.select("question"), "question", out.resolve("shards")); // jgpt pretrain --data it
         // end-snippet
     }
 

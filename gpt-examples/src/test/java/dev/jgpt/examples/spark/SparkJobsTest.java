@@ -174,4 +174,15 @@ class SparkJobsTest {
         assertThat(format.err().strip()).isEqualTo("error: Cannot tell the format of '" + corpus.resolve("a.md")
                 + "' from its name: give it (parquet, json, csv, text)");
     }
+
+    @Test
+    void theBenchmarkRunsAndPrintsBothWaysSideBySide() {
+        Run r = sparkJobs("bench", "--model", gpt2.toString(), "--cores", "1", "--classify-rows", "8",
+                "--generate-rows", "2", "--max-new-tokens", "2");
+        assertThat(r.code()).as(r.err()).isZero();
+        // in the tests' own local[2] session, which it leaves running
+        assertThat(r.out()).contains("single JVM: classify ").contains("local[2] round 1 (with loading): classify ")
+                .contains("local[2] round 2 (warm)").contains("model loads: classify 1 ").contains("peak RSS");
+        assertThat(spark.sparkContext().isStopped()).isFalse();
+    }
 }
