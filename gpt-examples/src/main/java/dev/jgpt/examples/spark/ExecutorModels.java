@@ -47,6 +47,21 @@ public final class ExecutorModels {
         return type.cast(m);
     }
 
+    /**
+     * Drops and closes {@code model} if it is still the one under {@code key} (a model whose
+     * engine or decode loop failed), so the next task loads a fresh one instead of failing on it.
+     */
+    public static synchronized void evict(String key, AutoCloseable model) {
+        if (MODELS.get(key) == model) {
+            MODELS.remove(key);
+            try {
+                model.close();
+            } catch (Exception e) {
+                LOG.warn("closing a failed model failed: {}", e.toString());
+            }
+        }
+    }
+
     /** How many models this JVM has loaded since it started (a count, not those held now). */
     public static long loads() {
         return LOADS.get();

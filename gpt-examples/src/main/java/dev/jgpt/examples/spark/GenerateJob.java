@@ -40,7 +40,9 @@ import org.apache.spark.sql.types.StructType;
  * sampling settings not given come from the model's {@code generation_config.json}, the end ids
  * from its folder, and every row has its own sampler seeded by {@code seed} (or by the row's
  * {@code seedColumn}), so a row's text depends on nothing else in the job: not on the partition,
- * the batch, or a retry of its task.
+ * the batch, or a retry of its task (up to float rounding: a padded batch's matrix products may
+ * round differently from one row's, which can flip a near tie, more likely in fp16 or on a GPU;
+ * the tests find none on fp32 CPU).
  *
  * <p>The output is the input's columns and {@code completion} (the new text), {@code
  * prompt_tokens}, {@code completion_tokens}, {@code finish_reason} ({@code stop}: an end id;
@@ -330,7 +332,14 @@ public final class GenerateJob {
             if (seedIndex >= 0 && !row.isNullAt(seedIndex)) {
                 c = c.withSampling(c.temperature(), c.topK(), c.topP(), ((Number) row.get(seedIndex)).longValue());
             }
-            return new Pending(row, model.batcher.submit(ids, c), ids.length, null);
+            try {
+                return new Pending(row, model.batcher.submit(ids, c), ids.length, null);
+            } catch (IllegalArgumentException e) { // an id past the model's vocabulary (a tokenizer's added tokens)
+                return new Pending(row, null, ids.length, message(e));
+            } catch (IllegalStateException e) { // the batcher's loop died: a fresh model for the retry
+                ExecutorModels.evict(settings.key(), model);
+                throw e;
+            }
         }
 
         private long[] promptIds(Row row) {
@@ -388,7 +397,16 @@ public final class GenerateJob {
                     counters.row(true, promptTokens, 0);
                     return Columns.appendValues(row, null, null, null, null, error);
                 }
-                long[] ids = sequence.await(null);
+                long[] ids;
+                try {
+                    ids = sequence.await(null);
+                } catch (IllegalStateException e) { // the batcher's loop died: a fresh model for the retry
+                    ExecutorModels.evict(settings.key(), model);
+                    throw e;
+                }
+                if (Thread.currentThread().isInterrupted()) { // a killed task: its tokens so far are no row
+                    throw new IllegalStateException("Interrupted while generating");
+                }
                 counters.row(false, promptTokens, ids.length);
                 String reason = ids.length < sampling.maxNewTokens() ? "stop" : "length";
                 return Columns.appendValues(row, model.tokenizer.decode(ids), promptTokens, ids.length, reason, null);

@@ -11,9 +11,11 @@ import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.LongAccumulator;
 
 /**
- * A job's counts, gathered from its tasks by Spark's accumulators: Spark merges a task's updates
- * only when the task succeeds, once, so a retried task (an executor lost mid-job) is not counted
- * twice. Read {@link #summary()} after the action that ran the job (a write, a count).
+ * A job's counts, gathered from its tasks by Spark's accumulators: a failed or killed task's
+ * updates are dropped, so a retried task (an executor lost mid-job) is not counted twice when the
+ * job's result feeds one action with no shuffle after it. A result computed by two actions, or a
+ * later shuffle stage Spark recomputes, counts again (persist the result, or count the output).
+ * Read {@link #summary()} after the action that ran the job (a write, a count).
  */
 public final class JobCounters implements Serializable {
 

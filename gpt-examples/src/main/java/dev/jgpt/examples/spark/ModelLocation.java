@@ -43,6 +43,22 @@ public record ModelLocation(String spec, String shippedName, String shippedSessi
             throw new IllegalArgumentException("Cannot ship " + dir + ": not a model folder");
         }
         Path abs = dir.toAbsolutePath().normalize();
+        // once per application and folder: the driver's file server takes a file name once
+        String shipKey = spark.sparkContext().applicationId() + " " + abs;
+        synchronized (SHIPPED) {
+            ModelLocation done = SHIPPED.get(shipKey);
+            if (done != null) {
+                return done;
+            }
+            ModelLocation shipped = pack(spark, abs);
+            SHIPPED.put(shipKey, shipped);
+            return shipped;
+        }
+    }
+
+    private static final java.util.Map<String, ModelLocation> SHIPPED = new java.util.HashMap<>();
+
+    private static ModelLocation pack(SparkSession spark, Path abs) {
         String name = abs.getFileName() + "-" + Integer.toHexString(abs.toString().hashCode()) + ".zip";
         Path zip;
         try {

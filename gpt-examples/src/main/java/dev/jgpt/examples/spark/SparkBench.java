@@ -112,8 +112,10 @@ final class SparkBench implements Callable<Integer> {
         out.flush();
 
         for (int c : cores) {
-            ExecutorModels.closeAll(); // each session's executor loads afresh, and is counted
             SparkSession running = SparkJobs.running(); // a caller's session (a test's) is used as it is, once
+            if (running == null) {
+                ExecutorModels.closeAll(); // each session's executor loads afresh, and is counted
+            }
             SparkSession spark = running != null ? running : SparkSession.builder().master("local[" + c + "]")
                     .appName("jgpt spark bench").config("spark.ui.enabled", "false").getOrCreate();
             String master = spark.sparkContext().master();
@@ -154,8 +156,8 @@ final class SparkBench implements Callable<Integer> {
             } finally {
                 if (running == null) {
                     spark.stop();
+                    ExecutorModels.closeAll();
                 }
-                ExecutorModels.closeAll();
             }
             if (running != null) {
                 break;

@@ -93,8 +93,8 @@ public final class SparkJobs implements Runnable {
                 + " repository id (resolved through the Hub cache on each executor).")
         String model;
 
-        @Option(names = "--ship-model", description = "Ship the local --model folder with the job (SparkContext.addFile),"
-                + " for executors that cannot read it.")
+        @Option(names = "--ship-model", description = "Ship the local --model folder with the job (as a zip archive"
+                + " the executors unpack), for executors that cannot read it.")
         boolean ship;
 
         ModelLocation location(SparkSession spark) {
@@ -124,6 +124,7 @@ public final class SparkJobs implements Runnable {
             } finally {
                 if (own) {
                     spark.stop();
+                    ExecutorModels.closeAll(); // local mode's executor is this JVM: its models go with the session
                 }
             }
         }

@@ -86,6 +86,9 @@ class SparkJobsTest {
         assertThat(rows.get(3L).<String>getAs("error")).isEqualTo("the prompt is empty");
         assertThat(rows.get(4L).<String>getAs("error")).isEqualTo("no prompt (null)");
 
+        // a second job shipping the same folder reuses the first's archive (a cluster's file server takes a name once)
+        assertThat(ModelLocation.ship(spark, gpt2)).isSameAs(ModelLocation.ship(spark, gpt2));
+
         Run again = sparkJobs("generate", "--input", in.toString(), "--output", out.toString(), "--model", gpt2.toString());
         assertThat(again.code()).isEqualTo(1);
         assertThat(again.err()).startsWith("error: ").contains("already exists").doesNotContain("\tat ");
