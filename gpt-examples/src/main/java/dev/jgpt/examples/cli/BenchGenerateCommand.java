@@ -92,7 +92,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
                     lm.dataType().name().toLowerCase(Locale.ROOT), promptTokens, newTokens,
                     Engine.getInstance().getEngineName(), device.device());
             out.printf(Locale.ROOT, "RSS after building the model: %.0f MB (peak %.0f MB)%n",
-                    rssKb("VmRSS:") / 1024.0, rssKb("VmHWM:") / 1024.0);
+                    ProcessMemory.rssKb("VmRSS:") / 1024.0, ProcessMemory.rssKb("VmHWM:") / 1024.0);
             long perToken = bytesReadPerToken(lm);
             double bound = bandwidth / perToken;
             out.printf(Locale.ROOT, "bytes read per token: %,d (%.3f GB) = (parameters - embedding tables"
@@ -110,7 +110,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
                 run(out, "no cache", new Generator(lm, false), prompt, bound, kernelBound);
             }
         }
-        out.printf(Locale.ROOT, "peak RSS: %.0f MB%n", rssKb("VmHWM:") / 1024.0);
+        out.printf(Locale.ROOT, "peak RSS: %.0f MB%n", ProcessMemory.rssKb("VmHWM:") / 1024.0);
         return 0;
     }
 
@@ -213,24 +213,5 @@ final class BenchGenerateCommand implements Callable<Integer> {
                 label, ids.length, total, ids.length / total, decodeRate, 100 * decodeRate / bound,
                 100 * decodeRate / kernelBound, ttft);
         out.flush();
-    }
-
-    /** A field of /proc/self/status (VmRSS, VmHWM = peak), in kB; -1 where there is no /proc. */
-    static long rssKb(String field) {
-        return rssKb("self", field);
-    }
-
-    /** A field of /proc/PID/status in kB, for another process ({@code pid} "self" for this one). */
-    static long rssKb(String pid, String field) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc", pid, "status"))) {
-                if (line.startsWith(field)) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-        return -1;
     }
 }

@@ -259,6 +259,6 @@ final class BenchServeCommand implements Callable<Integer> {
     }
 
     private static long rss(String pid) {
-        return pid == null ? -1 : BenchGenerateCommand.rssKb(pid, "VmRSS:");
+        return pid == null ? -1 : ProcessMemory.rssKb(pid, "VmRSS:");
     }
 }

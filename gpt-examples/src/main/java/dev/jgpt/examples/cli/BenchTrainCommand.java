@@ -84,7 +84,7 @@ final class BenchTrainCommand implements Callable<Integer> {
             // the loop users train with: one epoch of warmup + steps batches, no checkpoints
             TrainingLoop.Settings settings = new TrainingLoop.Settings(1, b, 1, 0, 4e-4f, 0.1f, 0, 0f, 0, 1);
             new TrainingLoop(settings, null).run(lm.model(), task, null);
-            long rssLate = BenchGenerateCommand.rssKb("VmRSS:");
+            long rssLate = ProcessMemory.rssKb("VmRSS:");
             double tokensPerSecond = steps * (double) b * t / task.totalSeconds;
             // forward 2N, backward 2N for the activations' gradients and 2 per trained weight for its own
             double flopsPerToken = 4.0 * cfg.parameterCount() + 2.0 * trainable
@@ -98,11 +98,11 @@ final class BenchTrainCommand implements Callable<Integer> {
             if (task.rssEarly > 0) {
                 out.printf(Locale.ROOT, "RSS: %.0f MB after step %d, %.0f MB after step %d (%+.1f%%); peak %.0f MB%n",
                         task.rssEarly / 1024.0, earlyStep, rssLate / 1024.0, steps,
-                        100.0 * (rssLate - task.rssEarly) / task.rssEarly, BenchGenerateCommand.rssKb("VmHWM:") / 1024.0);
+                        100.0 * (rssLate - task.rssEarly) / task.rssEarly, ProcessMemory.rssKb("VmHWM:") / 1024.0);
             } else { // a run shorter than --early-step has no baseline to compare with
                 out.printf(Locale.ROOT, "RSS: %.0f MB after step %d (no baseline: --steps is below --early-step %d);"
                         + " peak %.0f MB%n", rssLate / 1024.0, steps, earlyStep,
-                        BenchGenerateCommand.rssKb("VmHWM:") / 1024.0);
+                        ProcessMemory.rssKb("VmHWM:") / 1024.0);
             }
         }
         return 0;
@@ -180,11 +180,11 @@ final class BenchTrainCommand implements Callable<Integer> {
                 totalSeconds += (System.nanoTime() - stepStart) / 1e9;
             }
             if (measured == earlyStep) {
-                rssEarly = BenchGenerateCommand.rssKb("VmRSS:");
+                rssEarly = ProcessMemory.rssKb("VmRSS:");
             }
             if (measured > 0 && measured % 20 == 0) {
                 out.printf(Locale.ROOT, "  step %d: %.1f tokens/s so far, RSS %.0f MB%n", measured,
-                        measured * (double) b * t / totalSeconds, BenchGenerateCommand.rssKb("VmRSS:") / 1024.0);
+                        measured * (double) b * t / totalSeconds, ProcessMemory.rssKb("VmRSS:") / 1024.0);
                 out.flush();
             }
         }

@@ -45,18 +45,6 @@ public final class JgptCli implements Runnable {
 
     /** Runs {@code args} and returns the exit code. */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cli = new CommandLine(new JgptCli());
-        cli.setOut(out);
-        cli.setErr(err);
-        cli.setExecutionExceptionHandler(
-                (ex, commandLine, parseResult) -> {
-                    commandLine.getErr().println("error: " + describe(ex));
-                    if (Boolean.getBoolean("jgpt.debug")) {
-                        ex.printStackTrace(commandLine.getErr());
-                    }
-                    commandLine.getErr().flush();
-                    return 1;
-                });
         try {
             dev.jgpt.model.Engines.checkRequestedName();
         } catch (IllegalArgumentException e) {
@@ -64,6 +52,27 @@ public final class JgptCli implements Runnable {
             err.flush();
             return 1;
         }
+        return execute(new CommandLine(new JgptCli()), args, out, err, JgptCli::describe);
+    }
+
+    /**
+     * Runs {@code args} on {@code cli} as every jgpt program does: a failure while running is one
+     * line, {@code error: } and {@code describe}'s text (the stack trace too with {@code
+     * -Djgpt.debug=true}), exit 1; bad arguments are picocli's exit 2.
+     */
+    public static int execute(CommandLine cli, String[] args, PrintWriter out, PrintWriter err,
+            java.util.function.Function<Throwable, String> describe) {
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler(
+                (ex, commandLine, parseResult) -> {
+                    commandLine.getErr().println("error: " + describe.apply(ex));
+                    if (Boolean.getBoolean("jgpt.debug")) {
+                        ex.printStackTrace(commandLine.getErr());
+                    }
+                    commandLine.getErr().flush();
+                    return 1;
+                });
         int code = cli.execute(args);
         out.flush();
         err.flush();

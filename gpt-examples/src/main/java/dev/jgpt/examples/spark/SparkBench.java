@@ -3,6 +3,7 @@ package dev.jgpt.examples.spark;
 import ai.djl.engine.Engine;
 import dev.jgpt.datasets.DataResolver;
 import dev.jgpt.datasets.TextFiles;
+import dev.jgpt.examples.cli.ProcessMemory;
 import dev.jgpt.model.Engines;
 import dev.jgpt.model.LanguageModel;
 import dev.jgpt.model.TextClassifier;
@@ -167,19 +168,10 @@ final class SparkBench implements Callable<Integer> {
         return 0;
     }
 
-    /** A line of /proc/self/status ({@code VmHWM:} the peak RSS), where there is one. */
-    static String rss(String field) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith(field)) {
-                    long kb = Long.parseLong(line.replaceAll("\\D", ""));
-                    return String.format(Locale.ROOT, "%.2f GB", kb / 1e6);
-                }
-            }
-        } catch (java.io.IOException | RuntimeException e) {
-            // not Linux
-        }
-        return "unknown";
+    /** A field of /proc/self/status in GB ({@code VmHWM:} the peak RSS), where there is one. */
+    private static String rss(String field) {
+        long kb = ProcessMemory.rssKb(field);
+        return kb < 0 ? "unknown" : String.format(Locale.ROOT, "%.2f GB", kb / 1e6);
     }
 
     private static String prompt(List<String> texts, int i) {

@@ -280,21 +280,8 @@ public final class SparkJobs implements Runnable {
 
     /** Runs {@code args} and returns the exit code. */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cli = new CommandLine(new SparkJobs());
-        cli.setOut(out);
-        cli.setErr(err);
-        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            commandLine.getErr().println("error: " + describe(ex));
-            if (Boolean.getBoolean("jgpt.debug")) {
-                ex.printStackTrace(commandLine.getErr());
-            }
-            commandLine.getErr().flush();
-            return 1;
-        });
-        int code = cli.execute(args);
-        out.flush();
-        err.flush();
-        return code;
+        return dev.jgpt.examples.cli.JgptCli.execute(new CommandLine(new SparkJobs()), args, out, err,
+                SparkJobs::describe);
     }
 
     /**
